@@ -1,0 +1,50 @@
+"""Start-up: read config.json, build the board and the agent, run until a Reset.
+
+On a board this file runs from the flash root. On the unix port (tools/unix-agent) the first
+argument is the state directory that plays the flash root.
+"""
+import sys
+import os
+import asyncio
+
+EXIT_BAD_CONFIG = 2  # tools/unix-agent does not restart on this status
+
+
+def log(msg):
+    print(msg)
+
+
+def main():
+    if len(sys.argv) > 1:
+        os.chdir(sys.argv[1])
+    import settings
+
+    try:
+        cfg = settings.load()
+    except settings.SettingsError as e:
+        log("FATAL %s" % e)
+        sys.exit(EXIT_BAD_CONFIG)
+    import board as board_module
+    from store import Store
+    from ocpp.config import Config
+    from ocpp.chargepoint import ChargePoint
+
+    store = Store("")
+    factory = dict(cfg.get("ocpp_keys") or {})
+    factory.setdefault("SecurityProfile", settings.security_profile(cfg))
+    try:
+        config = Config(store, factory=factory, initial_password=cfg.get("authorization_key"),
+                        log=log)
+    except ValueError as e:
+        log("FATAL config.json: %s" % e)
+        sys.exit(EXIT_BAD_CONFIG)
+    config.has_ca_cert = bool(cfg.get("ca_cert"))
+    config.has_client_cert = bool(cfg.get("client_cert") and cfg.get("client_key"))
+    board = board_module.Board(cfg, log=log)
+    cp = ChargePoint(cfg, board, store, config, settings.ocpp_url(cfg), log=log)
+    log("agent: %s starting on %s" % (cfg["charge_point_id"], board.name))
+    kind = asyncio.run(cp.run())
+    board.reset(hard=(kind == "Hard"))
+
+
+main()

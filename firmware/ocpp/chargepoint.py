@@ -1,0 +1,300 @@
+"""The charge point: connection to the central system, registration, heartbeat and status.
+
+    run() -> connect (back-off) -> BootNotification until Accepted -> StatusNotification 0..N
+          -> Heartbeat / WebSocket ping while connected -> on loss, reconnect (no new boot)
+
+Handlers for central-system CALLs are registered by action name in `self.handlers`; those that
+belong here are the on_<Action> methods below (search for the action name to find them).
+"""
+import asyncio
+import binascii
+import random
+import time
+
+from micropython import const
+
+from ocpp import rpc, ws
+from ocpp.clock import Clock
+
+FIRMWARE_VERSION = "0.1.0"
+NUM_CONNECTORS = const(1)
+BACKOFF_MIN_MS = const(1000)
+BACKOFF_MAX_MS = const(120000)
+BOOT_RETRY_S = const(60)  # when the central system gives no interval (0) or fails the boot
+CONNECT_TIMEOUT_MS = const(15000)
+DEFAULT_MAX_MESSAGE = const(16384)
+
+PENDING = "Pending"
+ACCEPTED = "Accepted"
+REJECTED = "Rejected"
+
+
+class ChargePoint:
+    def __init__(self, settings, board, store, config, url, log=print):
+        self.settings = settings
+        self.board = board
+        self.store = store
+        self.config = config
+        self.url = url
+        self.log = log
+        self.clock = Clock()
+        self.cp_id = settings["charge_point_id"]
+        self.max_message = settings.get("ws_max_message", DEFAULT_MAX_MESSAGE)
+        self.registration = None  # None (never answered), Pending, Accepted or Rejected
+        self.connected = False
+        self.handlers = {
+            "ChangeConfiguration": self.on_ChangeConfiguration,
+            "GetConfiguration": self.on_GetConfiguration,
+            "Reset": self.on_Reset,
+        }
+        self.rpc = rpc.Rpc(self.handlers, log, timeout_s=config.get("MessageTimeout") or 30)
+        self.rpc.gate = self._gate
+        # connector 0 is the charge point as a whole
+        self.status = ["Available"] * (NUM_CONNECTORS + 1)
+        self.error = ["NoError"] * (NUM_CONNECTORS + 1)
+        self.reported = [None] * (NUM_CONNECTORS + 1)
+        self.status_changed = asyncio.Event()
+        self.reset_kind = None
+        self._done = asyncio.Event()
+        self._ws = None
+        self._reconnect = False
+        config.watch("AuthorizationKey", self._credentials_changed)
+        config.watch("SecurityProfile", self._credentials_changed)
+        board.status_fields = self.status_fields
+
+    # -- the main loop -------------------------------------------------------------------------
+    async def run(self):
+        """Run until a Reset; returns "Hard" or "Soft"."""
+        asyncio.create_task(self.board.start(self))
+        link = asyncio.create_task(self._link())
+        await self._done.wait()
+        link.cancel()
+        await asyncio.sleep_ms(0)
+        return self.reset_kind
+
+    async def _link(self):
+        backoff = BACKOFF_MIN_MS
+        while True:
+            try:
+                sock = await self._connect()
+            except Exception as e:
+                # Randomised so a fleet does not reconnect in lockstep after an outage.
+                wait = backoff // 2 + random.getrandbits(16) % (backoff // 2 + 1)
+                self.log("link: connect failed (%s); retry in %d ms" % (_why(e), wait))
+                await asyncio.sleep_ms(wait)
+                backoff = min(backoff * 2, BACKOFF_MAX_MS)
+                continue
+            backoff = BACKOFF_MIN_MS
+            await self._serve(sock)
+            if self._reconnect:
+                self._reconnect = False
+            else:
+                await asyncio.sleep_ms(BACKOFF_MIN_MS // 2 + random.getrandbits(8))
+
+    async def _connect(self):
+        profile = self.config.get("SecurityProfile")
+        headers = []
+        if profile in (1, 2):
+            pw = self.config.auth_password()
+            if pw is None:
+                raise ValueError("security profile %d but no AuthorizationKey" % profile)
+            token = binascii.b2a_base64(self.cp_id.encode() + b":" + pw).strip()
+            headers.append(("Authorization", "Basic " + token.decode()))
+        context = None
+        if self.url.startswith("wss://"):
+            context = ws.tls_context(
+                ca_der=self._cert("ca_cert"),
+                cert_der=self._cert("client_cert") if profile == 3 else None,
+                key_der=self._cert("client_key") if profile == 3 else None)
+        elif profile >= 2:
+            raise ValueError("security profile %d needs a wss:// URL" % profile)
+        self.log("link: connecting to %s (security profile %d)" % (self.url, profile))
+        return await ws.connect(self.url, protocols=("ocpp1.6",), headers=headers, ssl=context,
+                                timeout_ms=CONNECT_TIMEOUT_MS, max_size=self.max_message)
+
+    def _cert(self, key):
+        name = self.settings.get(key)
+        if not name:
+            return None
+        with open(name, "rb") as f:
+            data = f.read()
+        return ws.pem_to_der(data) if data.startswith(b"-----") else data
+
+    async def _serve(self, sock):
+        self.log("link: connected")
+        self._ws = sock
+        self.rpc.ws = sock
+        self.connected = True
+        session = asyncio.create_task(self._session(sock))
+        try:
+            while True:
+                try:
+                    text = await sock.recv()
+                except ws.MessageTooBig as e:
+                    await self.rpc.handle_too_big(sock, e.size, e.head, self.max_message)
+                    continue
+                if text is None:
+                    break
+                self.log("<< " + text[:300])
+                await self.rpc.handle_text(sock, text)
+        except Exception as e:
+            self.log("link: lost (%s)" % _why(e))
+        self.connected = False
+        self._ws = None
+        self.rpc.disconnected()
+        session.cancel()
+        try:
+            await sock.close()
+        except Exception:
+            pass
+        self.log("link: disconnected")
+
+    async def _session(self, sock):
+        try:
+            if self.registration != ACCEPTED:
+                await self._boot()
+            self.reported = [None] * (NUM_CONNECTORS + 1)  # report what changed while offline
+            asyncio.create_task(self._pinger(sock))
+            await self._keepalive()
+        except asyncio.CancelledError:
+            pass
+        except rpc.NotConnected:
+            pass
+
+    # -- registration --------------------------------------------------------------------------
+    async def _boot(self):
+        """BootNotification until Accepted; nothing else is sent before (OCPP 1.6 4.2)."""
+        payload = {
+            "chargePointVendor": self.settings.get("vendor", "MicroOcppPy"),
+            "chargePointModel": self.settings.get("model", self.board.name),
+            "firmwareVersion": FIRMWARE_VERSION,
+        }
+        if self.settings.get("serial_number"):
+            payload["chargeBoxSerialNumber"] = self.settings["serial_number"]
+        while True:
+            try:
+                conf = await self.rpc.call("BootNotification", payload)
+            except (rpc.CallError, asyncio.TimeoutError) as e:
+                self.log("boot: no answer (%s); retry in %d s" % (_why(e), BOOT_RETRY_S))
+                await asyncio.sleep(BOOT_RETRY_S)
+                continue
+            self.clock.sync(conf["currentTime"])
+            self.registration = conf["status"]
+            interval = conf["interval"]
+            self.log("boot: %s, interval %d s" % (self.registration, interval))
+            if self.registration == ACCEPTED:
+                if interval > 0:
+                    self.config.set("HeartbeatInterval", interval)
+                return
+            # Pending or Rejected: the interval is the wait before the next BootNotification.
+            await asyncio.sleep(interval if interval > 0 else BOOT_RETRY_S)
+
+    def _gate(self, action):
+        """What may be done with a central-system CALL in the current registration state."""
+        if self.registration == REJECTED:
+            return "drop"  # 4.2: a rejected charge point does not answer
+        if self.registration is None:
+            return (rpc.SECURITY_ERROR, "not registered: BootNotification not answered yet")
+        return None
+
+    # -- keeping the link alive ----------------------------------------------------------------
+    async def _keepalive(self):
+        """StatusNotification on every change; Heartbeat after HeartbeatInterval of silence."""
+        while True:
+            await self._report_status()
+            interval_ms = self.config.get("HeartbeatInterval") * 1000
+            idle = time.ticks_diff(time.ticks_ms(), self.rpc.last_tx_ms)
+            if interval_ms > 0 and idle >= interval_ms:
+                try:
+                    conf = await self.rpc.call("Heartbeat", {})
+                    self.clock.sync(conf["currentTime"])
+                except (rpc.CallError, asyncio.TimeoutError) as e:
+                    self.log("heartbeat: %s" % _why(e))
+                continue
+            # Sleep in short steps so a changed HeartbeatInterval or status applies at once.
+            self.status_changed.clear()
+            try:
+                await asyncio.wait_for_ms(self.status_changed.wait(), 1000)
+            except asyncio.TimeoutError:
+                pass
+
+    async def _pinger(self, sock):
+        """WebSocket ping every WebSocketPingInterval; a link silent for two intervals is dead."""
+        while sock is self._ws:
+            interval = self.config.get("WebSocketPingInterval")
+            if interval <= 0:
+                await asyncio.sleep(1)
+                continue
+            await asyncio.sleep(interval)
+            if sock is not self._ws:
+                return
+            if time.ticks_diff(time.ticks_ms(), sock.last_rx_ms) > 2 * interval * 1000 + 1000:
+                self.log("link: no pong for %d s; closing" % (2 * interval))
+                await sock.close()
+                return
+            try:
+                await sock.ping()
+            except Exception:
+                return
+
+    # -- connector status ----------------------------------------------------------------------
+    def set_status(self, connector, status, error="NoError"):
+        if self.status[connector] != status or self.error[connector] != error:
+            self.status[connector] = status
+            self.error[connector] = error
+            self.status_changed.set()
+
+    async def _report_status(self):
+        for c in range(NUM_CONNECTORS + 1):
+            now = (self.status[c], self.error[c])
+            if self.reported[c] != now:
+                await self.rpc.call("StatusNotification", {
+                    "connectorId": c, "errorCode": now[1], "status": now[0],
+                    "timestamp": self.clock.iso()})
+                self.reported[c] = now
+
+    def status_fields(self):
+        """Agent fields in the simulator's `status` answer."""
+        return {"connector_status": self.status[1], "transaction_id": None,
+                "registration": self.registration, "connected": self.connected}
+
+    # -- configuration -------------------------------------------------------------------------
+    async def on_GetConfiguration(self, payload):
+        keys = payload.get("key")
+        known, unknown = self.config.get_configuration(keys or None)
+        result = {"configurationKey": known}
+        if unknown:
+            result["unknownKey"] = unknown
+        return result
+
+    async def on_ChangeConfiguration(self, payload):
+        return {"status": self.config.change(payload["key"], payload["value"])}
+
+    def _credentials_changed(self, value):
+        # A01 / A05: reconnect with the new password or profile once the answer is sent.
+        self._reconnect = True
+        asyncio.create_task(self._drop_link())
+
+    async def _drop_link(self):
+        await asyncio.sleep_ms(200)
+        sock = self._ws
+        if sock is not None:
+            self.log("link: credentials changed; reconnecting")
+            await sock.close()
+
+    # -- reset ---------------------------------------------------------------------------------
+    async def on_Reset(self, payload):
+        kind = payload["type"]
+
+        async def restart():
+            self.reset_kind = kind
+            sock = self._ws
+            if sock is not None:
+                await sock.close()
+            self._done.set()
+
+        return {"status": "Accepted"}, restart
+
+
+def _why(e):
+    return "%s %s" % (type(e).__name__, e)
