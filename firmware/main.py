@@ -3,9 +3,10 @@
 On a board this file runs from the flash root. On the unix port (tools/unix-agent) the first
 argument is the state directory that plays the flash root.
 """
-import sys
-import os
 import asyncio
+import gc
+import os
+import sys
 
 EXIT_BAD_CONFIG = 2  # tools/unix-agent does not restart on this status
 
@@ -42,7 +43,10 @@ def main():
     config.has_client_cert = bool(cfg.get("client_cert") and cfg.get("client_key"))
     board = board_module.Board(cfg, log=log)
     cp = ChargePoint(cfg, board, store, config, settings.ocpp_url(cfg), log=log)
-    log("agent: %s starting on %s" % (cfg["charge_point_id"], board.name))
+    gc.collect()
+    board.heap_after_imports = gc.mem_alloc()
+    log("agent: %s starting on %s; heap in use %d, free %d"
+        % (cfg["charge_point_id"], board.name, gc.mem_alloc(), gc.mem_free()))
     kind = asyncio.run(cp.run())
     board.reset(hard=(kind == "Hard"))
 

@@ -29,9 +29,10 @@ def run_micropython(args, timeout=120, heap=None, cwd=None):
                           text=True, timeout=timeout)
 
 
-def pytest_collect_file(file_path, parent):
-    if file_path.suffix == ".py" and file_path.name.startswith("mp_test_"):
-        return MpFile.from_parent(parent, path=file_path)
+def pytest_pycollect_makemodule(module_path, parent):
+    # pytest.ini lists mp_test_*.py among python_files; they are run by MicroPython, never imported.
+    if module_path.name.startswith("mp_test_"):
+        return MpFile.from_parent(parent, path=module_path)
 
 
 class MpFile(pytest.File):

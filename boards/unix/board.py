@@ -16,6 +16,8 @@ above cannot tell the difference:
 
 The simulated EV is driven from the control port (boards/unix/control_port.py).
 """
+import asyncio
+import gc
 import sys
 import time
 
@@ -50,6 +52,9 @@ class Board:
         self.pulses = 0
         self._pulse_ws = 0.0
         self._last_ms = time.ticks_ms()
+        # heap figures for the status answer (simulator diagnostics)
+        self.heap_after_imports = None
+        self.heap_live_peak = 0
 
     # -- pilot -----------------------------------------------------------------------------------
     def set_pwm(self, duty):
@@ -159,6 +164,11 @@ class Board:
         }
         if self.status_fields:
             s.update(self.status_fields())
+        gc.collect()
+        live = gc.mem_alloc()
+        self.heap_live_peak = max(self.heap_live_peak, live)
+        s["heap"] = {"live": live, "free": gc.mem_free(), "live_peak": self.heap_live_peak,
+                     "after_imports": self.heap_after_imports}
         return s
 
     # -- system ----------------------------------------------------------------------------------
@@ -167,6 +177,14 @@ class Board:
             import control_port
 
             await control_port.serve(self, self.control_port, self.log)
+        asyncio.create_task(self._heap_monitor())
+
+    async def _heap_monitor(self):
+        """Live heap (after a collection) sampled twice a second: a peak a board would see."""
+        while True:
+            gc.collect()
+            self.heap_live_peak = max(self.heap_live_peak, gc.mem_alloc())
+            await asyncio.sleep_ms(500)
 
     def reset(self, hard=False):
         self.log("board: %s reset" % ("hard" if hard else "soft"))

@@ -57,5 +57,5 @@ def parse_iso(text):
         else:
             return None
         return time.mktime((y, mo, d, h, mi, s, 0, 0)) - shift
-    except (ValueError, IndexError, OverflowError):
+    except (ValueError, IndexError, OverflowError, TypeError):
         return None

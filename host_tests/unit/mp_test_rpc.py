@@ -1,0 +1,233 @@
+# OCPP-J RPC layer against a fake WebSocket (MicroPython).
+import asyncio
+import json
+
+from ocpp import rpc
+
+
+class FakeWs:
+    def __init__(self):
+        self.sent = []
+
+    async def send(self, text):
+        self.sent.append(json.loads(text))
+
+
+def make(handlers=None):
+    logs = []
+    r = rpc.Rpc(handlers or {}, logs.append, timeout_s=1)
+    ws = FakeWs()
+    r.ws = ws
+    return r, ws, logs
+
+
+async def handle(r, ws, obj_or_text):
+    text = obj_or_text if isinstance(obj_or_text, str) else json.dumps(obj_or_text)
+    await r.handle_text(ws, text)
+    return ws.sent[-1] if ws.sent else None
+
+
+async def test_call_dispatches_to_handler_and_answers_callresult():
+    seen = []
+
+    async def on_change(payload):
+        seen.append(payload)
+        return {"status": "Accepted"}
+
+    r, ws, _ = make({"ChangeConfiguration": on_change})
+    reply = await handle(r, ws, [2, "42", "ChangeConfiguration", {"key": "A", "value": "1"}])
+    assert reply == [3, "42", {"status": "Accepted"}], reply
+    assert seen == [{"key": "A", "value": "1"}]
+
+
+async def test_unknown_action_is_not_implemented_and_known_unhandled_is_not_supported():
+    r, ws, _ = make()
+    reply = await handle(r, ws, [2, "1", "FlyToTheMoon", {}])
+    assert reply[:3] == [4, "1", "NotImplemented"], reply
+    reply = await handle(r, ws, [2, "2", "ReserveNow", {}])
+    assert reply[:3] == [4, "2", "NotSupported"], reply
+    assert reply[4] == {}
+
+
+async def test_hostile_frames_get_callerror_and_never_raise():
+    r, ws, _ = make({"Reset": None})
+    for text, code in (
+        ("not json", "FormationViolation"),
+        ("{}", "FormationViolation"),
+        ("[2]", "FormationViolation"),
+        ('[2, 7, "Reset", {}]', "FormationViolation"),  # id not a string
+        ('[2, "' + "x" * 37 + '", "Reset", {}]', "FormationViolation"),  # id too long
+        ('[2, "5", "Reset"]', "FormationViolation"),  # no payload
+        ('[2, "6", 5, {}]', "FormationViolation"),
+    ):
+        ws.sent.clear()
+        reply = await handle(r, ws, text)
+        assert reply is not None and reply[0] == 4 and reply[2] == code, (text, reply)
+    # OCPP-J 4.1.3: an unknown message type is ignored, not answered
+    ws.sent.clear()
+    await handle(r, ws, [9, "1", {}])
+    assert ws.sent == []
+
+
+async def test_invalid_payload_is_rejected_before_the_handler():
+    called = []
+
+    async def on_reset(payload):
+        called.append(payload)
+        return {"status": "Accepted"}
+
+    r, ws, _ = make({"Reset": on_reset})
+    reply = await handle(r, ws, [2, "1", "Reset", {"type": "Sideways"}])
+    assert reply[0] == 4 and reply[2] == "PropertyConstraintViolation", reply
+    reply = await handle(r, ws, [2, "2", "Reset", {}])
+    assert reply[0] == 4 and reply[2] in ("OccurenceConstraintViolation", "ProtocolError"), reply
+    reply = await handle(r, ws, [2, "3", "Reset", {"type": 5}])
+    assert reply[0] == 4 and reply[2] == "TypeConstraintViolation", reply
+    assert called == []
+
+
+async def test_handler_exception_becomes_internal_error():
+    async def boom(payload):
+        raise KeyError("x")
+
+    r, ws, logs = make({"ClearCache": boom})
+    reply = await handle(r, ws, [2, "9", "ClearCache", {}])
+    assert reply[:3] == [4, "9", "InternalError"], reply
+
+
+async def test_handler_call_error_and_after_hook():
+    order = []
+
+    async def nope(payload):
+        raise rpc.CallError("SecurityError", "no")
+
+    async def trigger(payload):
+        async def later():
+            order.append("after")
+        order.append("handler")
+        return {"status": "Accepted"}, later
+
+    r, ws, _ = make({"ClearCache": nope, "TriggerMessage": trigger})
+    reply = await handle(r, ws, [2, "1", "ClearCache", {}])
+    assert reply == [4, "1", "SecurityError", "no", {}], reply
+    await handle(r, ws, [2, "2", "TriggerMessage", {"requestedMessage": "Heartbeat"}])
+    assert ws.sent[-1] == [3, "2", {"status": "Accepted"}]
+    await asyncio.sleep_ms(10)
+    assert order == ["handler", "after"]
+
+
+async def test_outbound_call_result_error_and_unique_ids():
+    r, ws, _ = make()
+
+    async def answer(kind, payload):
+        while not ws.sent:
+            await asyncio.sleep_ms(1)
+        uid = ws.sent[-1][1]
+        msg = [3, uid, payload] if kind == 3 else [4, uid, "InternalError", "sorry", {}]
+        await r.handle_text(ws, json.dumps(msg))
+
+    t = asyncio.create_task(answer(3, {"currentTime": "2026-01-01T00:00:00Z"}))
+    conf = await r.call("Heartbeat", {})
+    await t
+    assert conf == {"currentTime": "2026-01-01T00:00:00Z"}
+    first = ws.sent[-1][1]
+    ws.sent.clear()
+    t = asyncio.create_task(answer(4, None))
+    try:
+        await r.call("Heartbeat", {})
+        assert False, "CallError expected"
+    except rpc.CallError as e:
+        assert e.code == "InternalError"
+    await t
+    assert ws.sent[-1][1] != first and len(ws.sent[-1][1]) <= 36
+
+
+async def test_invalid_callresult_is_a_call_error():
+    r, ws, _ = make()
+
+    async def answer():
+        while not ws.sent:
+            await asyncio.sleep_ms(1)
+        await r.handle_text(ws, json.dumps([3, ws.sent[-1][1], {"status": "Maybe"}]))
+
+    t = asyncio.create_task(answer())
+    try:
+        await r.call("BootNotification", {"chargePointVendor": "v", "chargePointModel": "m"})
+        assert False, "CallError expected"
+    except rpc.CallError as e:
+        assert "BootNotification" in e.description
+    await t
+
+
+async def test_call_times_out_and_stray_results_are_ignored():
+    r, ws, logs = make()
+    try:
+        await r.call("Heartbeat", {})
+        assert False, "timeout expected"
+    except asyncio.TimeoutError:
+        pass
+    await r.handle_text(ws, json.dumps([3, ws.sent[-1][1], {"currentTime": "x"}]))
+    assert any("matches no outstanding" in line for line in logs)
+
+
+async def test_one_outstanding_call_at_a_time():
+    r, ws, _ = make()
+
+    async def second():
+        return await r.call("Heartbeat", {})
+
+    async def answer_all():
+        answered = 0
+        while answered < 2:
+            await asyncio.sleep_ms(5)
+            pending = [m for m in ws.sent if m[0] == 2]
+            # never two CALLs on the wire without an answer in between
+            assert len(pending) == answered + 1, pending
+            await r.handle_text(ws, json.dumps([3, pending[-1][1], {"currentTime": "t"}]))
+            answered += 1
+
+    t = asyncio.create_task(second())
+    a = asyncio.create_task(answer_all())
+    await r.call("Heartbeat", {})
+    await t
+    await a
+
+
+async def test_disconnect_fails_the_waiting_call():
+    r, ws, _ = make()
+
+    async def drop():
+        await asyncio.sleep_ms(20)
+        r.disconnected()
+
+    asyncio.create_task(drop())
+    try:
+        await r.call("Heartbeat", {})
+        assert False
+    except rpc.NotConnected:
+        pass
+    try:
+        await r.call("Heartbeat", {})
+        assert False
+    except rpc.NotConnected:
+        pass
+
+
+async def test_too_big_call_is_answered_with_its_id():
+    r, ws, _ = make()
+    await r.handle_too_big(ws, 60000, b'[2,"big-1","DataTransfer",{"vendorId":"x","data":"', 16384)
+    reply = ws.sent[-1]
+    assert reply[:3] == [4, "big-1", "GenericError"] and "60000" in reply[3], reply
+
+
+async def test_gate_drops_or_refuses():
+    async def ok(payload):
+        return {}
+
+    r, ws, _ = make({"ClearCache": ok})
+    r.gate = lambda action: "drop"
+    await handle(r, ws, [2, "1", "ClearCache", {}])
+    assert ws.sent == []
+    r.gate = lambda action: ("SecurityError", "not yet")
+    reply = await handle(r, ws, [2, "2", "ClearCache", {}])
+    assert reply[:3] == [4, "2", "SecurityError"]
