@@ -1,0 +1,439 @@
+# ocpp/config.py: the OCPP configuration keys (MicroPython).
+import gc
+import os
+
+from binascii import hexlify
+
+from store import Store
+from ocpp.config import Config, KEYS, TooManyKeys, SUPPORTED_MEASURANDS, measurand_phase
+
+CORE_KEYS = (  # OCPP 1.6 section 9.1 with errata v4.0 (3.82 MessageTimeout, 3.89)
+    "AllowOfflineTxForUnknownId", "AuthorizationCacheEnabled", "AuthorizeRemoteTxRequests",
+    "BlinkRepeat", "ClockAlignedDataInterval", "ConnectionTimeOut", "ConnectorPhaseRotation",
+    "ConnectorPhaseRotationMaxLength", "GetConfigurationMaxKeys", "HeartbeatInterval",
+    "LightIntensity", "LocalAuthorizeOffline", "LocalPreAuthorize", "MaxEnergyOnInvalidId",
+    "MeterValuesAlignedData", "MeterValuesAlignedDataMaxLength", "MeterValuesSampledData",
+    "MeterValuesSampledDataMaxLength", "MeterValueSampleInterval", "MinimumStatusDuration",
+    "NumberOfConnectors", "ResetRetries", "StopTransactionOnEVSideDisconnect",
+    "StopTransactionOnInvalidId", "StopTxnAlignedData", "StopTxnAlignedDataMaxLength",
+    "StopTxnSampledData", "StopTxnSampledDataMaxLength", "SupportedFeatureProfiles",
+    "SupportedFeatureProfilesMaxLength", "TransactionMessageAttempts",
+    "TransactionMessageRetryInterval", "UnlockConnectorOnEVSideDisconnect",
+    "WebSocketPingInterval", "MessageTimeout", "StopTransactionMaxMeterValues",
+)
+READ_ONLY = ("ConnectorPhaseRotationMaxLength", "GetConfigurationMaxKeys",
+             "MeterValuesAlignedDataMaxLength", "MeterValuesSampledDataMaxLength",
+             "NumberOfConnectors", "StopTxnAlignedDataMaxLength", "StopTxnSampledDataMaxLength",
+             "SupportedFeatureProfiles", "SupportedFeatureProfilesMaxLength",
+             "StopTransactionMaxMeterValues")
+OTHER_KEYS = ("SecurityProfile", "FreeCharging", "FreeChargingIdTag", "LockCablePermanently",
+              "PowerActiveImportDeltaForEagerMeterValueSample",
+              "UseAuthorizationKeyWithoutDecoding", "OnePhaseChargingPhase")
+KEY_HEX = "0001020304050607FFFFFFFFFFFFFFFFFFFFFFFF"  # OCPP-J 6.2.2's example (20 bytes)
+
+
+def rmtree(path):
+    for entry in os.ilistdir(path):
+        p = path + "/" + entry[0]
+        if entry[1] == 0x4000:
+            rmtree(p)
+        else:
+            os.remove(p)
+    os.rmdir(path)
+
+
+class Env:
+    """A fresh store directory and a log that remembers its lines."""
+
+    def __init__(self):
+        self.dir = "/tmp/mp_config_" + hexlify(os.urandom(6)).decode()
+        self.store = Store(self.dir)
+        self.lines = []
+
+    def log(self, msg):
+        self.lines.append(msg)
+
+    def config(self, **kw):
+        return Config(self.store, log=self.log, **kw)
+
+    def saved(self):
+        return self.store.read_json("ocpp_config.json")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        rmtree(self.dir)
+
+
+def as_dict(entries):
+    return {e["key"]: e for e in entries}
+
+
+def test_every_key_in_get_configuration():
+    with Env() as env:
+        known, unknown = env.config().get_configuration()
+        assert unknown == []
+        got = as_dict(known)
+        assert len(got) == len(known)  # each once
+        for key in CORE_KEYS + OTHER_KEYS:
+            assert key in got, key
+        for e in known:
+            assert sorted(e) == ["key", "readonly", "value"], e
+            assert isinstance(e["value"], str) and len(e["value"]) <= 500, e
+            assert e["readonly"] is (e["key"] in READ_ONLY), e
+        assert got["NumberOfConnectors"]["value"] == "1"
+        assert got["SupportedFeatureProfiles"]["value"] == "Core"
+        assert got["MeterValuesSampledData"]["value"] == "Energy.Active.Import.Register"
+        assert got["StopTxnSampledData"]["value"] == ""
+        assert got["SecurityProfile"]["value"] == "0"
+        assert got["FreeCharging"]["value"] == "false"
+        assert "AuthorizationKey" not in got
+        assert "LocalAuthListEnabled" not in got  # its profile is not supported (yet)
+
+
+def test_get_by_list_with_unknowns():
+    with Env() as env:
+        c = env.config()
+        known, unknown = c.get_configuration(
+            ["heartbeatinterval", "NoSuchKey", "AuthorizationKey", "HeartbeatInterval",
+             "NUMBEROFCONNECTORS", "LocalAuthListEnabled"])
+        assert known == [{"key": "HeartbeatInterval", "readonly": False, "value": "240"},
+                         {"key": "NumberOfConnectors", "readonly": True, "value": "1"}]
+        assert unknown == ["NoSuchKey", "AuthorizationKey", "LocalAuthListEnabled"]
+
+
+def test_too_many_keys_in_one_request():
+    with Env() as env:
+        c = env.config()
+        assert c.max_keys == c.get("GetConfigurationMaxKeys")
+        assert c.max_keys >= len(KEYS) // 4  # every key can be asked for in one request
+        c.get_configuration(["HeartbeatInterval"] * c.max_keys)
+        try:
+            c.get_configuration(["HeartbeatInterval"] * (c.max_keys + 1))
+            assert False, "no TooManyKeys"
+        except TooManyKeys:
+            pass
+
+
+def test_authorization_key_write_only_and_never_logged():
+    with Env() as env:
+        c = env.config()
+        assert c.change("AuthorizationKey", KEY_HEX) == "Accepted"
+        names = [e["key"] for e in c.get_configuration()[0]]
+        assert "AuthorizationKey" not in names
+        assert c.get_configuration(["AuthorizationKey"]) == ([], ["AuthorizationKey"])
+        assert c.change("AuthorizationKey", "zz" * 16) == "Rejected"
+        for line in env.lines:
+            assert KEY_HEX not in line and KEY_HEX.lower() not in line, line
+            assert "zz" * 16 not in line, line
+        assert any("AuthorizationKey" in line for line in env.lines)
+
+
+def check_rejected(c, env, key, value):
+    before = c.get(key)
+    saved = env.saved()
+    assert c.change(key, value) == "Rejected", (key, value)
+    assert c.get(key) == before, (key, value)
+    assert env.saved() == saved, (key, value)  # a bad value is never stored
+
+
+def test_rejected_values_change_nothing():
+    with Env() as env:
+        c = env.config()
+        for key, value in (
+                ("NumberOfConnectors", "2"), ("GetConfigurationMaxKeys", "10"),  # read-only
+                ("SupportedFeatureProfiles", "Core,SmartCharging"),
+                ("HeartbeatInterval", "-1"), ("HeartbeatInterval", "abc"),
+                ("HeartbeatInterval", "1.5"), ("HeartbeatInterval", ""),
+                ("HeartbeatInterval", "+5"), ("HeartbeatInterval", "99999999999"),
+                ("HeartbeatInterval", "1e3"), ("ConnectionTimeOut", "0x10"),
+                ("WebSocketPingInterval", "-1"), ("WebSocketPingInterval", "-30"),
+                ("LightIntensity", "101"), ("OnePhaseChargingPhase", "4"),
+                ("OnePhaseChargingPhase", "0"), ("MessageTimeout", "0"),
+                ("StopTransactionOnInvalidId", "yes"), ("StopTransactionOnInvalidId", "1"),
+                ("StopTransactionOnInvalidId", ""), ("FreeCharging", "truee"),
+                ("MeterValuesSampledData", "Energy.Active.Import.Register,RPM"),
+                ("MeterValuesSampledData", "Voltage.L4"), ("MeterValuesSampledData", "Bogus"),
+                ("MeterValuesAlignedData", "Power.Offered.L1"),  # no phases for this one
+                ("StopTxnSampledData", "Voltage,,Current.Import"),
+                ("StopTxnAlignedData", ",".join(["Voltage"] * 9)),  # MaxLength is 8
+                ("ConnectorPhaseRotation", "0.RST,1.XYZ"), ("ConnectorPhaseRotation", "RST"),
+                ("ConnectorPhaseRotation", "2.RST"), ("ConnectorPhaseRotation", "a.RST"),
+                ("ConnectorPhaseRotation", "1.RST,1.TSR"),
+                ("ConnectorPhaseRotation", "0.RST,1.RST,0.RTS"),  # MaxLength is 2
+                ("FreeChargingIdTag", "x" * 21), ("FreeChargingIdTag", "tab\there"),
+                ("SecurityProfile", "0"), ("SecurityProfile", "4"), ("SecurityProfile", "-1"),
+                ("HeartbeatInterval", "1" * 501)):
+            check_rejected(c, env, key, value)
+        assert env.saved() is None
+
+
+def test_not_supported_for_unknown_keys():
+    with Env() as env:
+        c = env.config()
+        assert c.change("NoSuchKey", "1") == "NotSupported"
+        assert c.change("x" * 60, "1") == "NotSupported"
+        assert c.change("LocalAuthListEnabled", "false") == "NotSupported"  # profile absent
+        c.set("SupportedFeatureProfiles", "Core,LocalAuthListManagement")
+        assert c.change("LocalAuthListEnabled", "false") == "Accepted"
+        assert c.change("LocalAuthListMaxLength", "5") == "Rejected"  # read-only
+        assert "LocalAuthListEnabled" in as_dict(c.get_configuration()[0])
+
+
+def test_accepted_changes_are_typed_persisted_and_survive_a_restart():
+    with Env() as env:
+        c = env.config()
+        assert c.change("HeartbeatInterval", " 300 ") == "Accepted"
+        assert c.change("stoptransactiononinvalidid", "FALSE") == "Accepted"
+        assert c.change("MeterValuesSampledData",
+                        "energy.active.import.register, Voltage.l1 ,Current.Import.N") == "Accepted"
+        assert c.change("StopTxnAlignedData", "") == "Accepted"
+        assert c.change("ConnectorPhaseRotation", "0.rst,1.NotApplicable") == "Accepted"
+        assert c.change("FreeChargingIdTag", "TAG-1") == "Accepted"
+        assert c.change("WebSocketPingInterval", "0") == "Accepted"
+        assert c.change("MessageTimeout", "45") == "RebootRequired"
+        assert c.get("HeartbeatInterval") == 300
+        assert c.get("StopTransactionOnInvalidId") is False
+        sampled = ["Energy.Active.Import.Register", "Voltage.L1", "Current.Import.N"]
+        assert c.get("MeterValuesSampledData") == sampled
+        assert c.get("heartbeatINTERVAL") == 300  # any case, like the wire
+        c2 = env.config()  # a restart
+        assert c2.get("HeartbeatInterval") == 300
+        assert c2.get("StopTransactionOnInvalidId") is False
+        assert c2.get("MeterValuesSampledData") == sampled
+        assert c2.get("ConnectorPhaseRotation") == ["0.RST", "1.NotApplicable"]
+        assert c2.get("FreeChargingIdTag") == "TAG-1"
+        assert c2.get("MessageTimeout") == 45
+        got = as_dict(c2.get_configuration(["MeterValuesSampledData", "StopTxnAlignedData"])[0])
+        assert got["MeterValuesSampledData"]["value"] == ",".join(sampled)
+        assert got["StopTxnAlignedData"]["value"] == ""
+        # only changed keys are in the document
+        assert sorted(env.saved()) == sorted(
+            ["HeartbeatInterval", "StopTransactionOnInvalidId", "MeterValuesSampledData",
+             "StopTxnAlignedData", "ConnectorPhaseRotation", "FreeChargingIdTag",
+             "WebSocketPingInterval", "MessageTimeout"])
+
+
+def test_supported_measurands_all_accepted():
+    with Env() as env:
+        c = env.config()
+        for m in SUPPORTED_MEASURANDS:
+            assert c.change("MeterValuesAlignedData", m) == "Accepted", m
+            assert measurand_phase(m) == (m, None)
+        assert measurand_phase("voltage.l2-n") == ("Voltage", "L2-N")
+        assert measurand_phase("Current.Offered.L1") is None
+        assert c.change("MeterValuesAlignedData", ",".join(SUPPORTED_MEASURANDS)) == "Accepted"
+
+
+def test_factory_values_apply_only_where_nothing_is_stored():
+    with Env() as env:
+        c = env.config(factory={"HeartbeatInterval": 120, "MeterValueSampleInterval": "30",
+                                "NumberOfConnectors": 1, "FreeCharging": True,
+                                "MeterValuesSampledData": ["Voltage", "Power.Active.Import"],
+                                "ConnectorPhaseRotation": "0.RTS,1.RTS"})
+        assert c.get("HeartbeatInterval") == 120
+        assert c.get("MeterValueSampleInterval") == 30
+        assert c.get("FreeCharging") is True
+        assert c.get("MeterValuesSampledData") == ["Voltage", "Power.Active.Import"]
+        assert c.get("ConnectorPhaseRotation") == ["0.RTS", "1.RTS"]
+        assert env.saved() is None  # factory values are not copied into the document
+        assert c.change("HeartbeatInterval", "90") == "Accepted"
+        c2 = env.config(factory={"HeartbeatInterval": 120, "MeterValueSampleInterval": 15})
+        assert c2.get("HeartbeatInterval") == 90  # stored wins
+        assert c2.get("MeterValueSampleInterval") == 15  # a new factory value applies
+        assert c2.get("FreeCharging") is False  # no longer in the factory: default
+
+
+def test_factory_read_only_key_may_be_set():
+    with Env() as env:
+        c = env.config(factory={"MeterValuesSampledDataMaxLength": 2,
+                                "GetConfigurationMaxKeys": 70})
+        assert c.get("GetConfigurationMaxKeys") == 70
+        three = "Voltage,Current.Import,Power.Offered"
+        assert c.change("MeterValuesSampledData", three) == "Rejected"
+        assert c.change("MeterValuesSampledData", "Voltage,Current.Import") == "Accepted"
+
+
+def test_invalid_factory_value_raises_naming_the_key():
+    with Env() as env:
+        for factory, message in (
+                ({"HeartbeatInterval": "often"},
+                 "ocpp_keys.HeartbeatInterval: must be an integer >= 0"),
+                ({"WebSocketPingInterval": -3}, "ocpp_keys.WebSocketPingInterval: "),
+                ({"HeartbeatInterval": True}, "ocpp_keys.HeartbeatInterval: "),
+                ({"HeartbeatInterval": 1.5}, "ocpp_keys.HeartbeatInterval: "),
+                ({"LocalPreAuthorize": "maybe"},
+                 "ocpp_keys.LocalPreAuthorize: must be true or false"),
+                ({"MeterValuesSampledData": "RPM"}, "ocpp_keys.MeterValuesSampledData: "),
+                ({"SecurityProfile": 5}, "ocpp_keys.SecurityProfile: "),
+                ({"FreeChargingIdTag": 12}, "ocpp_keys.FreeChargingIdTag: ")):
+            try:
+                env.config(factory=factory)
+                assert False, "accepted %r" % factory
+            except ValueError as e:
+                assert str(e).startswith(message), (str(e), message)
+
+
+def test_unknown_factory_key_is_logged_and_ignored():
+    with Env() as env:
+        c = env.config(factory={"NotAKey": 5, "HeartbeatInterval": 60})
+        assert any("NotAKey" in line for line in env.lines), env.lines
+        assert c.get("HeartbeatInterval") == 60
+        try:
+            c.get("NotAKey")
+            assert False, "unknown key readable"
+        except KeyError:
+            pass
+
+
+def test_bad_stored_value_is_ignored_with_a_log_line():
+    with Env() as env:
+        env.store.write_json("ocpp_config.json", {"HeartbeatInterval": "abc",
+                                                  "NumberOfConnectors": "3",
+                                                  "MeterValueSampleInterval": "10"})
+        c = env.config()
+        assert c.get("HeartbeatInterval") == 240
+        assert c.get("NumberOfConnectors") == 1  # read-only: never from the document
+        assert c.get("MeterValueSampleInterval") == 10
+        assert any("HeartbeatInterval" in line for line in env.lines)
+
+
+def test_watch_callbacks_fire_after_accepted_changes():
+    with Env() as env:
+        c = env.config()
+        seen = []
+        c.watch("heartbeatinterval", seen.append)
+        c.watch("MessageTimeout", seen.append)
+        c.watch("FreeCharging", lambda v: 1 / 0)  # a failing watcher does not break change()
+        assert c.change("HeartbeatInterval", "-1") == "Rejected"
+        assert seen == []
+        assert c.change("HeartbeatInterval", "77") == "Accepted"
+        assert c.change("MessageTimeout", "12") == "RebootRequired"
+        assert c.change("FreeCharging", "true") == "Accepted"
+        c.set("HeartbeatInterval", 5)  # the agent's own writes do not notify
+        assert seen == [77, 12]
+        assert c.get("FreeCharging") is True
+
+
+def test_auth_password_hex_mode():
+    with Env() as env:
+        c = env.config()
+        assert c.get("UseAuthorizationKeyWithoutDecoding") is False  # nothing provisioned
+        assert c.auth_password() is None
+        for bad in ("00" * 15, "00" * 21, "0" * 33, "g" * 32, "0001 02030405060708090a0b0c0d0e0f",
+                    "plain-text-password-20"):
+            assert c.change("AuthorizationKey", bad) == "Rejected", bad
+        assert c.auth_password() is None
+        assert c.change("AuthorizationKey", KEY_HEX.lower()) == "Accepted"
+        pw = b"\x00\x01\x02\x03\x04\x05\x06\x07" + b"\xff" * 12
+        assert c.auth_password() == pw
+        assert c.change("AuthorizationKey", "30" * 16) == "Accepted"  # 16 bytes is the minimum
+        assert c.auth_password() == b"0" * 16
+        assert env.config().auth_password() == b"0" * 16  # survives a restart
+        # switching the mode later does not reinterpret the stored key
+        assert c.change("UseAuthorizationKeyWithoutDecoding", "true") == "Accepted"
+        assert env.config().auth_password() == b"0" * 16
+
+
+def test_auth_password_plain_mode_and_initial_password():
+    with Env() as env:
+        c = env.config(initial_password="initial-secret-pw")
+        assert c.get("UseAuthorizationKeyWithoutDecoding") is True  # provisioned: plain text
+        assert c.auth_password() == b"initial-secret-pw"
+        for bad in ("short", "x" * 41, "tab\tinside-the-password"):
+            assert c.change("AuthorizationKey", bad) == "Rejected", bad
+        assert c.auth_password() == b"initial-secret-pw"
+        assert c.change("AuthorizationKey", "Plain Pass:word_1234") == "Accepted"
+        assert c.auth_password() == b"Plain Pass:word_1234"
+        c2 = env.config(initial_password="initial-secret-pw")
+        assert c2.auth_password() == b"Plain Pass:word_1234"  # the CSMS's key wins
+        assert c2.change("UseAuthorizationKeyWithoutDecoding", "false") == "Accepted"
+        assert c2.change("AuthorizationKey", KEY_HEX) == "Accepted"
+        assert c2.auth_password() == b"\x00\x01\x02\x03\x04\x05\x06\x07" + b"\xff" * 12
+        for line in env.lines:
+            assert "Pass:word" not in line and "initial-secret" not in line, line
+
+
+def test_security_profile_only_raised_with_prerequisites():
+    with Env() as env:
+        c = env.config()
+        seen = []
+        c.watch("SecurityProfile", seen.append)
+        assert c.change("SecurityProfile", "1") == "Rejected"  # no password yet
+        assert c.change("AuthorizationKey", KEY_HEX) == "Accepted"
+        assert c.change("SecurityProfile", "2") == "Rejected"  # no CA certificate
+        assert c.change("SecurityProfile", "1") == "Accepted"
+        assert c.change("SecurityProfile", "1") == "Rejected"  # equal
+        assert c.change("SecurityProfile", "0") == "Rejected"  # lower
+        c.has_ca_cert = True
+        assert c.change("SecurityProfile", "3") == "Rejected"  # no client certificate
+        assert c.change("SecurityProfile", "2") == "Accepted"
+        c.has_client_cert = True
+        assert c.change("SecurityProfile", "3") == "Accepted"
+        assert seen == [1, 2, 3]
+        assert env.config().get("SecurityProfile") == 3
+        # a provisioned profile (factory) is not subject to the raise-only rule
+        assert env.config(factory={"SecurityProfile": 1}).get("SecurityProfile") == 3
+
+
+def test_security_profile_with_initial_password():
+    with Env() as env:
+        c = env.config(initial_password="0123456789abcdef", factory={"SecurityProfile": 0})
+        assert c.change("SecurityProfile", "1") == "Accepted"
+
+
+def test_lock_cable_permanently_makes_unlock_read_only():
+    with Env() as env:
+        c = env.config()
+        assert c.get("UnlockConnectorOnEVSideDisconnect") is True
+        assert c.change("LockCablePermanently", "true") == "Accepted"
+        assert c.get("UnlockConnectorOnEVSideDisconnect") is False
+        entry = c.get_configuration(["UnlockConnectorOnEVSideDisconnect"])[0][0]
+        assert entry == {"key": "UnlockConnectorOnEVSideDisconnect", "readonly": True,
+                         "value": "false"}
+        assert c.change("UnlockConnectorOnEVSideDisconnect", "true") == "Rejected"
+        c.set("UnlockConnectorOnEVSideDisconnect", True)  # kept as its own value, not in force
+        assert c.get("UnlockConnectorOnEVSideDisconnect") is False
+        c2 = env.config()
+        assert c2.get("UnlockConnectorOnEVSideDisconnect") is False
+        assert c2.change("LockCablePermanently", "false") == "Accepted"
+        assert c2.get("UnlockConnectorOnEVSideDisconnect") is True  # its own value again
+        assert c2.change("UnlockConnectorOnEVSideDisconnect", "false") == "Accepted"
+
+
+def test_set_by_the_agent():
+    with Env() as env:
+        c = env.config()
+        c.set("SupportedFeatureProfiles", ["Core", "SmartCharging", "RemoteTrigger"])
+        assert c.get("SupportedFeatureProfiles") == ["Core", "SmartCharging", "RemoteTrigger"]
+        assert "ChargeProfileMaxStackLevel" in as_dict(c.get_configuration()[0])
+        c.set("HeartbeatInterval", 300)  # e.g. from BootNotification.conf
+        c.set("NumberOfConnectors", "1")
+        assert env.saved() == {"HeartbeatInterval": "300"}  # read-only facts stay in RAM
+        c2 = env.config()
+        assert c2.get("HeartbeatInterval") == 300
+        assert c2.get("SupportedFeatureProfiles") == ["Core"]
+        for key, value in (("HeartbeatInterval", -1), ("SecurityProfile", 9),
+                           ("FreeCharging", "nope")):
+            try:
+                c.set(key, value)
+                assert False, (key, value)
+            except ValueError as e:
+                assert key in str(e)
+        try:
+            c.set("NoSuchKey", 1)
+            assert False
+        except KeyError:
+            pass
+
+
+def test_config_instance_heap_is_small():
+    with Env() as env:
+        gc.collect()
+        before = gc.mem_alloc()
+        c = env.config(factory={"HeartbeatInterval": 60})
+        gc.collect()
+        used = gc.mem_alloc() - before
+        assert c.get("HeartbeatInterval") == 60
+        assert used < 4096, used  # measured ~2 KB on the 64-bit unix port
