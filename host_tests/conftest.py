@@ -4,29 +4,12 @@ Each mp_test_*.py file is run once by host_tests/mp_runner.py under .venv/bin/mi
 test_* function in it becomes one pytest item. The firmware is never imported by CPython.
 """
 import os
-import subprocess
 import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "host_tests"))
-MICROPYTHON = os.path.join(ROOT, ".venv", "bin", "micropython")
-RUNNER = os.path.join(ROOT, "host_tests", "mp_runner.py")
-# ".frozen" keeps the port's frozen modules (asyncio) importable.
-MICROPYPATH = ":".join(
-    [".frozen"] + [os.path.join(ROOT, p) for p in ("firmware", "boards/unix", "host_tests/unit")]
-)
-
-
-def run_micropython(args, timeout=120, heap=None, cwd=None):
-    """Run the unix port with the project's module path; returns CompletedProcess."""
-    env = dict(os.environ, MICROPYPATH=MICROPYPATH)
-    cmd = [MICROPYTHON]
-    if heap:
-        cmd += ["-X", "heapsize=" + heap]
-    return subprocess.run(cmd + list(args), env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mphost import MICROPYTHON, MICROPYPATH, ROOT, RUNNER, run_micropython  # noqa: E402,F401
 
 
 def pytest_pycollect_makemodule(module_path, parent):

@@ -14,18 +14,7 @@ import signal
 import subprocess
 import time
 
-try:
-    from conftest import MICROPYTHON, MICROPYPATH, ROOT, run_micropython
-except ImportError:  # `conftest` here is integration/conftest.py: load host_tests/conftest.py
-    import importlib.util
-
-    _spec = importlib.util.spec_from_file_location(
-        "host_tests_conftest", os.path.join(os.path.dirname(os.path.dirname(__file__)),
-                                            "conftest.py"))
-    _root = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(_root)
-    MICROPYTHON, MICROPYPATH, ROOT = _root.MICROPYTHON, _root.MICROPYPATH, _root.ROOT
-    run_micropython = _root.run_micropython
+from mphost import MICROPYTHON, MICROPYPATH, ROOT, run_micropython  # noqa: E402
 
 SCRIPT = os.path.join(ROOT, "host_tests", "unit", "powercut_writer.py")
 KILLS = 80
