@@ -15,6 +15,7 @@ from micropython import const
 
 from ocpp import rpc, ws
 from ocpp.clock import Clock
+from ocpp.config import TooManyKeys
 
 FIRMWARE_VERSION = "0.1.0"
 NUM_CONNECTORS = const(1)
@@ -135,7 +136,7 @@ class ChargePoint:
                     continue
                 if text is None:
                     break
-                self.log("<< " + text[:300])
+                self.log("<< " + _redact(text))
                 await self.rpc.handle_text(sock, text)
         except Exception as e:
             self.log("link: lost (%s)" % _why(e))
@@ -191,11 +192,10 @@ class ChargePoint:
 
     def _gate(self, action):
         """What may be done with a central-system CALL in the current registration state."""
-        if self.registration == REJECTED:
-            return "drop"  # 4.2: a rejected charge point does not answer
-        if self.registration is None:
-            return (rpc.SECURITY_ERROR, "not registered: BootNotification not answered yet")
-        return None
+        # 4.2: a rejected charge point does not answer. Before the first answer to our
+        # BootNotification the central system may already ask (its CALL can overtake its own
+        # CALLRESULT on the wire), so those are answered.
+        return "drop" if self.registration == REJECTED else None
 
     # -- keeping the link alive ----------------------------------------------------------------
     async def _keepalive(self):
@@ -261,7 +261,11 @@ class ChargePoint:
     # -- configuration -------------------------------------------------------------------------
     async def on_GetConfiguration(self, payload):
         keys = payload.get("key")
-        known, unknown = self.config.get_configuration(keys or None)
+        try:
+            known, unknown = self.config.get_configuration(keys or None)
+        except TooManyKeys:
+            raise rpc.CallError(rpc.OCCURENCE_CONSTRAINT_VIOLATION,
+                                "more than GetConfigurationMaxKeys (%d) keys" % self.config.max_keys)
         result = {"configurationKey": known}
         if unknown:
             result["unknownKey"] = unknown
@@ -294,6 +298,13 @@ class ChargePoint:
             self._done.set()
 
         return {"status": "Accepted"}, restart
+
+
+def _redact(frame):
+    """A frame for the log: shortened, and never with the AuthorizationKey in it."""
+    if "AuthorizationKey" in frame:
+        return frame[:frame.index("AuthorizationKey")] + "AuthorizationKey ...(not logged)"
+    return frame[:300]
 
 
 def _why(e):

@@ -108,6 +108,7 @@ class Rpc:
 
     async def _send(self, ws, text):
         self.last_tx_ms = time.ticks_ms()
+        self.log(">> " + text[:300])
         await ws.send(text)
 
     async def _send_error(self, ws, uid, code, description):

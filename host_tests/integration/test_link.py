@@ -68,7 +68,7 @@ def test_authorization_key_change_reconnects_with_the_new_password(make_agent):
         assert cs.call(CP, "ChangeConfiguration", {"key": "AuthorizationKey",
                                                    "value": new_key_hex})["status"] == "Accepted"
         agent.wait_log("credentials changed", timeout=10)
-        cs.wait_connected(CP, timeout=15)
+        cs.wait_connected(CP, timeout=15, count=2)
         header = cs.cs.request_headers[CP]["Authorization"]
         assert base64.b64decode(header.split()[1]) == CP.encode() + b":" + bytes.fromhex(new_key_hex)
         assert new_key_hex not in agent.log()  # never logged

@@ -1,0 +1,131 @@
+"""make sim: the agent on the simulated board against the development central system.
+
+Starts tools/csms.py's CentralSystem (printing every message), starts tools/unix-agent with a
+fresh state directory (state/sim), runs a short scripted demonstration, then leaves you in the
+central system's console. Lines starting with "ev " go to the simulator control port instead
+(ev plug, ev charge, ev pause, ev unplug, ev card <idTag>, ev status ...).
+
+Usage: .venv/bin/python tools/sim.py [--no-console] [--heap 128k]
+"""
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from csms import CentralSystem, console  # noqa: E402
+
+CP = "SIM_1"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def control(port, line):
+    """One command to the simulator control port; the decoded JSON answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(line.encode() + b"\n")
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            buf += chunk
+    return json.loads(buf)
+
+
+def say(text):
+    print("\n=== " + text, flush=True)
+
+
+async def wait_for_action(cs, action, since=0, timeout=30):
+    for _ in range(int(timeout * 10)):
+        for m in cs.messages[since:]:
+            if m.cp_id == CP and m.direction == "in" and m.parsed and m.parsed[0] == 2 \
+                    and m.parsed[2] == action:
+                return m
+        await asyncio.sleep(0.1)
+    raise RuntimeError("no %s from the agent within %d s" % (action, timeout))
+
+
+async def demo(cs, port):
+    say("waiting for the agent to boot")
+    await wait_for_action(cs, "BootNotification")
+    await wait_for_action(cs, "StatusNotification")
+    say("booted; HeartbeatInterval is 10 s")
+    await wait_for_action(cs, "Heartbeat", timeout=15)
+    say("the central system reads some configuration keys")
+    await cs.call(CP, "GetConfiguration", {"key": ["HeartbeatInterval", "MeterValueSampleInterval",
+                                                   "NumberOfConnectors", "NoSuchKey"]})
+    say("simulator status: %s" % json.dumps(control(port, "status")))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--no-console", action="store_true", help="stop after the demonstration")
+    ap.add_argument("--heap", default=os.environ.get("MICROPY_HEAP", "256k"))
+    args = ap.parse_args()
+    asyncio.run(run(args))
+
+
+async def run(args):
+    cs = CentralSystem(port=0, boot_interval=10, echo=True)
+    await cs.start()
+    ctl_port = free_port()
+    state = os.path.join(ROOT, "state", "sim")
+    shutil.rmtree(state, ignore_errors=True)
+    os.makedirs(state)
+    with open(os.path.join(state, "config.json"), "w") as f:
+        json.dump({"charge_point_id": CP, "csms_url": "ws://127.0.0.1:%d/ocpp" % cs.port,
+                   "vendor": "Sim", "model": "UnixSim",
+                   "sim": {"control_port": ctl_port}}, f)
+    log = open(os.path.join(state, "agent.log"), "wb")
+    env = dict(os.environ, MICROPY_HEAP=args.heap)
+    agent = subprocess.Popen([os.path.join(ROOT, "tools", "unix-agent"), state], stdout=log,
+                             stderr=subprocess.STDOUT, env=env)
+    print("central system on ws://127.0.0.1:%d/ocpp, agent log in %s, control port %d"
+          % (cs.port, os.path.relpath(log.name, ROOT), ctl_port))
+    try:
+        await demo(cs, ctl_port)
+        if not args.no_console and sys.stdin.isatty():
+            say("console: central-system commands (help), or ev <command> for the EV")
+            await console(cs, stdin=_split_ev_lines(ctl_port))
+    finally:
+        agent.terminate()
+        agent.wait(10)
+        await cs.stop()
+
+
+def _split_ev_lines(port):
+    """A file for the console: stdin minus the `ev ...` lines, which go to the control port."""
+    r, w = os.pipe()
+    reader, writer = os.fdopen(r, "r"), os.fdopen(w, "w")
+
+    def pump():
+        for line in sys.stdin:
+            if line.startswith("ev "):
+                try:
+                    print(json.dumps(control(port, line[3:].strip())), flush=True)
+                except OSError as e:
+                    print("control port: %s" % e, flush=True)
+            else:
+                writer.write(line)
+                writer.flush()
+        writer.close()
+
+    threading.Thread(target=pump, daemon=True).start()
+    return reader
+
+
+if __name__ == "__main__":
+    main()
