@@ -46,8 +46,9 @@ def test_boot_pending_answers_the_csms_and_sends_nothing_else_until_accepted(csm
 def test_boot_rejected_stays_silent_until_the_interval(csms, make_agent):
     csms.cs.boot_interval = 3
     csms.cs.boot_statuses = ["Rejected"]
-    make_agent(csms)
+    agent = make_agent(csms)
     first = csms.wait_for(CP, "BootNotification", timeout=15)
+    agent.wait_status(lambda s: s["registration"] == "Rejected")
     mark = csms.mark()
     # A rejected charge point does not answer the central system.
     csms.send_raw(CP, '[2, "rej-1", "GetConfiguration", {}]')

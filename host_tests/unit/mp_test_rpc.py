@@ -183,7 +183,7 @@ async def test_one_outstanding_call_at_a_time():
             pending = [m for m in ws.sent if m[0] == 2]
             # never two CALLs on the wire without an answer in between
             assert len(pending) == answered + 1, pending
-            await r.handle_text(ws, json.dumps([3, pending[-1][1], {"currentTime": "t"}]))
+            await r.handle_text(ws, json.dumps([3, pending[-1][1], {"currentTime": "2026-01-01T00:00:00Z"}]))
             answered += 1
 
     t = asyncio.create_task(second())
