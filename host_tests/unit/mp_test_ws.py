@@ -1,0 +1,454 @@
+# WebSocket client (firmware/ocpp/ws.py) against a fake socket, under MicroPython.
+import asyncio
+import binascii
+
+from ocpp import ws
+from ws_fakes import (FakeSocket, frame, open_fake, parse_client_frames, request_headers,
+                      server_answer)
+
+
+def raises(exc, fn, *args):
+    try:
+        fn(*args)
+    except exc as e:
+        return e
+    raise AssertionError("%s not raised" % exc.__name__)
+
+
+async def araises(exc, coro):
+    try:
+        await coro
+    except exc as e:
+        return e
+    raise AssertionError("%s not raised" % exc.__name__)
+
+
+def letters(size):
+    return ("abcdefghijklmnopqrstuvwxyz" * (size // 26 + 1))[:size]
+
+
+def close_payload(code, reason=b""):
+    return bytes([code >> 8, code & 0xFF]) + reason
+
+
+# -- URLs, PEM, TLS arguments ------------------------------------------------------------------
+def test_parse_url_accepts_ws_and_wss_with_defaults():
+    assert ws.parse_url("ws://cs.example/ocpp/CP_1") == (False, "cs.example", 80, "/ocpp/CP_1")
+    assert ws.parse_url("wss://cs.example") == (True, "cs.example", 443, "/")
+    assert ws.parse_url("wss://cs.example:8443/a/b?x=1&y=2") == (True, "cs.example", 8443,
+                                                                  "/a/b?x=1&y=2")
+    assert ws.parse_url("ws://10.0.0.1:9000?token=a") == (False, "10.0.0.1", 9000, "/?token=a")
+    assert ws.parse_url("ws://[::1]:9000/ocpp") == (False, "::1", 9000, "/ocpp")
+    assert ws.parse_url("wss://[fe80::1]/") == (True, "fe80::1", 443, "/")
+    assert ws.parse_url("WSS://Host/x") == (True, "Host", 443, "/x")
+
+
+def test_parse_url_refuses_everything_else():
+    for url in ("http://cs.example/", "cs.example/ocpp", "wss:/cs.example", "ws://", "ws:///path",
+                "ws://host:0/", "ws://host:70000/", "ws://host:abc/", "ws://host:/",
+                "ws://::1/", "ws://[::1/", "ws://[::1]x/", "ws://user:pw@host/",
+                "ws://host/a b", "ws://host/#frag", "", "ftp://x"):
+        e = raises(ValueError, ws.parse_url, url)
+        assert str(e), url
+
+
+def test_pem_to_der_decodes_the_block_between_begin_and_end():
+    der = bytes(range(200))
+    b64 = binascii.b2a_base64(der).strip()
+    lines = [b64[i:i + 64] for i in range(0, len(b64), 64)]
+    pem = (b"junk before\r\n-----BEGIN CERTIFICATE-----\r\n" + b"\r\n".join(lines)
+           + b"\r\n-----END CERTIFICATE-----\r\n")
+    assert ws.pem_to_der(pem) == der
+    raises(ValueError, ws.pem_to_der, b"no pem here")
+    raises(ValueError, ws.pem_to_der, b"-----BEGIN X-----\nAAAA\n")
+
+
+def test_tls_context_without_ca_refuses():
+    e = raises(ValueError, ws.tls_context)
+    assert "CA" in str(e)
+    raises(ValueError, ws.tls_context, b"not a certificate")
+
+
+async def test_connect_wss_without_ssl_context_refuses_before_any_io():
+    e = await araises(ValueError, ws.connect("wss://127.0.0.1:1/ocpp"))
+    assert "CA" in str(e) and "unverified" in str(e)
+    await araises(ValueError, ws.connect("wss://127.0.0.1:1/ocpp", ssl=True))
+    await araises(ValueError, ws.connect("http://127.0.0.1:1/ocpp"))
+
+
+async def test_connect_refused_is_a_websocket_error():
+    e = await araises(ws.WebSocketError, ws.connect("ws://127.0.0.1:1/", timeout_ms=3000))
+    assert "127.0.0.1:1" in str(e), e
+
+
+# -- opening handshake -------------------------------------------------------------------------
+async def test_handshake_request_and_accepted_answer():
+    c, sock = await open_fake(ws, headers=[("Authorization", "Basic Q1BfMTpzZWNyZXQ=")])
+    req = sock.request
+    assert req.startswith(b"GET /ocpp/CP_1 HTTP/1.1\r\n"), req
+    h = request_headers(req)
+    assert h["host"] == "cs.example"
+    assert h["upgrade"].lower() == "websocket"
+    assert "upgrade" in h["connection"].lower()
+    assert h["sec-websocket-version"] == "13"
+    assert len(binascii.a2b_base64(h["sec-websocket-key"])) == 16
+    assert h["sec-websocket-protocol"] == "ocpp1.6"
+    assert h["authorization"] == "Basic Q1BfMTpzZWNyZXQ="
+    assert c.subprotocol == "ocpp1.6" and not c.closed
+
+
+async def test_handshake_keys_differ_and_host_keeps_a_non_default_port():
+    keys = set()
+    for _ in range(3):
+        sock = FakeSocket(server_answer())
+        await ws.handshake(asyncio.StreamReader(sock), "::1", 9000, "/", headers={"X-A": "1"})
+        h = request_headers(sock.request)
+        keys.add(h["sec-websocket-key"])
+        assert h["host"] == "[::1]:9000" and h["x-a"] == "1"
+    assert len(keys) == 3
+
+
+async def test_handshake_offers_several_protocols_and_takes_the_chosen_one():
+    c, sock = await open_fake(ws, server_answer(protocol="ocpp1.5"),
+                              protocols=("ocpp1.6", "ocpp1.5"))
+    assert request_headers(sock.request)["sec-websocket-protocol"] == "ocpp1.6, ocpp1.5"
+    assert c.subprotocol == "ocpp1.5"
+
+
+async def test_handshake_rejects_a_wrong_accept():
+    e = await araises(ws.HandshakeError, open_fake(ws, server_answer(
+        accept="dGhlIHNhbXBsZSBub25jZQ==")))
+    assert "Accept" in str(e) and e.status is None
+
+
+async def test_handshake_rejects_missing_or_other_subprotocol():
+    e = await araises(ws.HandshakeError, open_fake(ws, server_answer(protocol=None)))
+    assert "no subprotocol" in str(e), e
+    e = await araises(ws.HandshakeError, open_fake(ws, server_answer(protocol="ocpp2.0.1")))
+    assert "ocpp2.0.1" in str(e), e
+
+
+async def test_handshake_without_protocols_refuses_a_selected_one():
+    c, _ = await open_fake(ws, server_answer(protocol=None), protocols=())
+    assert c.subprotocol is None
+    await araises(ws.HandshakeError, open_fake(ws, server_answer(), protocols=()))
+
+
+async def test_handshake_non_101_status_is_reported():
+    for status in (401, 404, 400, 200):
+        e = await araises(ws.HandshakeError, open_fake(ws, server_answer(status=status)))
+        assert e.status == status and str(status) in str(e), e
+
+
+async def test_handshake_rejects_bad_upgrade_extension_and_garbage():
+    await araises(ws.HandshakeError, open_fake(ws, server_answer(upgrade="h2c")))
+    await araises(ws.HandshakeError, open_fake(ws, server_answer(
+        extra=["Sec-WebSocket-Extensions: permessage-deflate"])))
+    e = await araises(ws.HandshakeError, open_fake(ws, lambda req: b"SSH-2.0-OpenSSH\r\n\r\n"))
+    assert e.status is None
+    sock = FakeSocket(lambda req: b"HTTP/1.1 101 Switching")  # then EOF mid-line
+    sock.eof = True
+    e = await araises(ws.HandshakeError, ws.handshake(asyncio.StreamReader(sock), "h", 80, "/"))
+    assert "closed" in str(e), e
+
+
+async def test_handshake_refuses_header_injection():
+    for hdr in ([("X-A", "1\r\nEvil: yes")], [("X-A\r\n", "1")], [("Bad:Name", "1")]):
+        await araises(ValueError, open_fake(ws, headers=hdr))
+
+
+# -- sending -----------------------------------------------------------------------------------
+def test_viper_and_plain_masks_agree():
+    assert ws._mask is not ws._mask_py  # the unix port has the viper emitter
+    key = b"\x12\x34\x56\x78"
+    for start, n, phase in ((0, 0, 0), (0, 9, 0), (3, 17, 1), (5, 33, 2), (1, 64, 7)):
+        a = bytearray(range(100))
+        b = bytearray(range(100))
+        ws._mask(a, start, n, key, phase)
+        ws._mask_py(b, start, n, key, phase)
+        assert a == b, (start, n, phase)
+        for i in range(100):  # reference: byte i of the payload uses key[(phase + i) % 4]
+            expect = i ^ key[(phase + i - start) % 4] if start <= i < start + n else i
+            assert a[i] == expect, (start, n, phase, i)
+
+
+async def test_send_encodes_7_16_and_64_bit_lengths_masked():
+    c, sock = await open_fake(ws)
+    for size, ext in ((0, 0), (1, 0), (125, 0), (126, 2), (513, 2), (65535, 2), (65536, 8),
+                      (70000, 8)):
+        text = letters(size)
+        await c.send(text)
+        frames = parse_client_frames(sock.take_sent())
+        assert len(frames) == 1, size
+        fin, op, payload, ext_len = frames[0]
+        assert fin and op == ws.OP_TEXT and ext_len == ext, (size, ext_len)
+        assert payload == text.encode(), size
+
+
+async def test_send_masks_on_the_wire_and_counts_utf8_bytes():
+    c, sock = await open_fake(ws)
+    text = "\u00e9\u4e2d\U0001F600" * 50
+    await c.send(text)
+    raw = sock.take_sent()
+    assert text.encode() not in raw  # masked
+    [(fin, op, payload, _)] = parse_client_frames(raw)
+    assert payload == text.encode() and len(payload) == 450
+    await c.send(b'[2,"1","Heartbeat",{}]')
+    assert parse_client_frames(sock.take_sent())[0][2] == b'[2,"1","Heartbeat",{}]'
+
+
+async def test_concurrent_sends_never_interleave_frames():
+    c, sock = await open_fake(ws)
+    texts = [("%d" % i) * 1500 for i in range(6)]
+    await asyncio.gather(*[c.send(t) for t in texts])
+    got = [p.decode() for (_, _, p, _) in parse_client_frames(sock.take_sent())]
+    assert sorted(got) == sorted(texts)
+
+
+async def test_ping_sends_a_ping_and_pong_updates_last_rx():
+    c, sock = await open_fake(ws)
+    await c.ping(b"hb")
+    assert parse_client_frames(sock.take_sent()) == [(True, ws.OP_PING, b"hb", 0)]
+    await araises(ValueError, c.ping(b"x" * 126))
+    before = c.last_rx_ms
+    await asyncio.sleep_ms(20)
+    sock.feed(frame(ws.OP_PONG, b"hb") + frame(ws.OP_TEXT, "after"))
+    assert await c.recv() == "after"
+    assert asyncio.ticks_diff(c.last_rx_ms, before) >= 20
+
+
+# -- receiving ---------------------------------------------------------------------------------
+async def test_recv_text_of_each_length_encoding_even_in_small_reads():
+    c, sock = await open_fake(ws, chunk=7, max_size=100000)
+    for size in (0, 5, 125, 126, 600, 65535, 65536, 70000):
+        text = letters(size)
+        sock.feed(frame(ws.OP_TEXT, text))
+        assert await c.recv() == text, size
+    sock.feed(frame(ws.OP_TEXT, "first") + frame(ws.OP_TEXT, "other"))
+    first = await c.recv()
+    assert await c.recv() == "other" and first == "first"  # a str never aliases the buffer
+
+
+async def test_recv_fragmented_message_with_ping_between_fragments():
+    c, sock = await open_fake(ws)
+    parts = ["[2,", '"id-1","Heart', "beat", ",{}]" + "x" * 700]
+    sock.feed(frame(ws.OP_TEXT, parts[0], fin=False))
+    sock.feed(frame(ws.OP_CONT, parts[1], fin=False))
+    sock.feed(frame(ws.OP_PING, b"are you there"))
+    sock.feed(frame(ws.OP_CONT, parts[2], fin=False))
+    sock.feed(frame(ws.OP_PONG, b""))
+    sock.feed(frame(ws.OP_CONT, parts[3], fin=True))
+    assert await c.recv() == "".join(parts)
+    assert parse_client_frames(sock.take_sent()) == [(True, ws.OP_PONG, b"are you there", 0)]
+
+
+async def test_binary_messages_are_skipped():
+    c, sock = await open_fake(ws)
+    sock.feed(frame(ws.OP_BINARY, b"\x00\x01" * 5000))
+    sock.feed(frame(ws.OP_BINARY, b"ab", fin=False) + frame(ws.OP_CONT, b"cd"))
+    sock.feed(frame(ws.OP_TEXT, "text"))
+    assert await c.recv() == "text"
+    assert not c.closed
+
+
+async def test_message_at_the_limit_is_delivered():
+    c, sock = await open_fake(ws, max_size=1000)
+    sock.feed(frame(ws.OP_TEXT, "y" * 1000))
+    assert await c.recv() == "y" * 1000
+    sock.feed(frame(ws.OP_TEXT, "y" * 400, fin=False) + frame(ws.OP_CONT, "z" * 600))
+    assert await c.recv() == "y" * 400 + "z" * 600
+
+
+async def test_oversize_message_is_drained_then_the_next_one_arrives():
+    c, sock = await open_fake(ws, max_size=1000, chunk=100)
+    big = '[2,"big-1","DataTransfer",{"vendorId":"x","data":"' + "A" * 5000 + '"}]'
+    sock.feed(frame(ws.OP_TEXT, big))
+    sock.feed(frame(ws.OP_TEXT, "next"))
+    e = await araises(ws.MessageTooBig, c.recv())
+    assert e.size == len(big), e.size
+    assert e.head == big.encode()[:64], e.head
+    assert "1000" in str(e)
+    assert await c.recv() == "next"
+    assert not c.closed
+
+
+async def test_oversize_fragmented_message_is_drained_with_control_frames_inside():
+    c, sock = await open_fake(ws, max_size=1000)
+    first = '[2,"fr-7","DataTransfer",{"data":"'
+    sock.feed(frame(ws.OP_TEXT, first, fin=False))  # head starts in an accepted fragment
+    sock.feed(frame(ws.OP_CONT, "B" * 900, fin=False))
+    sock.feed(frame(ws.OP_PING, b"p1"))
+    sock.feed(frame(ws.OP_CONT, "C" * 3000, fin=False))  # over the limit from here on
+    sock.feed(frame(ws.OP_PING, b"p2"))
+    sock.feed(frame(ws.OP_CONT, '"}]', fin=True))
+    sock.feed(frame(ws.OP_TEXT, "still here"))
+    e = await araises(ws.MessageTooBig, c.recv())
+    assert e.size == len(first) + 900 + 3000 + 3
+    assert e.head == (first.encode() + b"B" * 64)[:64]
+    assert await c.recv() == "still here"
+    pongs = parse_client_frames(sock.take_sent())
+    assert pongs == [(True, ws.OP_PONG, b"p1", 0), (True, ws.OP_PONG, b"p2", 0)]
+
+
+async def test_message_without_memory_for_it_is_refused_like_an_oversize_one():
+    import gc
+    gc.collect()
+    huge = gc.mem_free() + 4096  # more than the whole free heap: bytearray(huge) must fail
+    c, sock = await open_fake(ws, max_size=1 << 40)
+    sock.feed(frame(ws.OP_TEXT, b'[2,"m-1",', fin=False))
+    sock.feed(frame(ws.OP_CONT, b"", fin=True, length=huge)[:10])  # header only
+    sock.feed_filler(huge)
+    e = await araises(ws.MessageTooBig, c.recv())
+    assert e.size == 9 + huge and e.head == b'[2,"m-1",' + b"F" * 55, (e.size, e.head)
+    sock.feed(frame(ws.OP_TEXT, "next"))
+    assert await c.recv() == "next"
+
+
+async def test_oversize_message_shorter_head_than_64():
+    c, sock = await open_fake(ws, max_size=10)
+    sock.feed(frame(ws.OP_TEXT, "0123456789abc"))
+    e = await araises(ws.MessageTooBig, c.recv())
+    assert e.size == 13 and e.head == b"0123456789abc"
+
+
+# -- closing -----------------------------------------------------------------------------------
+async def test_close_sends_close_and_waits_for_the_servers():
+    c, sock = await open_fake(ws)
+    sock.feed(frame(ws.OP_TEXT, "late data") + frame(ws.OP_CLOSE, close_payload(1000)))
+    await c.close()
+    assert c.closed and sock.closed
+    assert parse_client_frames(sock.take_sent()) == [(True, ws.OP_CLOSE, close_payload(1000), 0)]
+    assert c.close_code == 1000
+    assert await c.recv() is None
+    await araises(ws.WebSocketError, c.send("x"))
+    await c.close()  # again: nothing happens
+
+
+async def test_close_while_another_task_is_receiving():
+    c, sock = await open_fake(ws)
+    reader = asyncio.create_task(c.recv())
+    await asyncio.sleep_ms(10)
+    closer = asyncio.create_task(c.close(1001, "going away"))
+    await asyncio.sleep_ms(10)
+    assert parse_client_frames(sock.take_sent()) == [
+        (True, ws.OP_CLOSE, close_payload(1001, b"going away"), 0)]
+    assert not sock.closed  # still waiting for the server's close
+    sock.feed(frame(ws.OP_CLOSE, close_payload(1001)))
+    assert await reader is None
+    await closer
+    assert sock.closed and c.closed
+
+
+async def test_close_gives_up_on_a_silent_server():
+    c, sock = await open_fake(ws)
+    t0 = asyncio.ticks()
+    await c.close()
+    waited = asyncio.ticks_diff(asyncio.ticks(), t0)
+    assert sock.closed and c.closed
+    assert waited >= ws.CLOSE_WAIT_MS - 100, waited
+
+
+async def test_server_close_is_answered_and_recv_returns_none():
+    c, sock = await open_fake(ws)
+    sock.feed(frame(ws.OP_CLOSE, close_payload(4001, "bye".encode())))
+    assert await c.recv() is None
+    assert c.close_code == 4001 and c.close_reason == "bye"
+    assert parse_client_frames(sock.take_sent()) == [(True, ws.OP_CLOSE, close_payload(4001), 0)]
+    assert sock.closed and c.closed
+    assert await c.recv() is None
+
+
+async def test_server_close_without_code_is_answered_without_code():
+    c, sock = await open_fake(ws)
+    sock.feed(frame(ws.OP_CLOSE, b""))
+    assert await c.recv() is None
+    assert c.close_code == 1005
+    assert parse_client_frames(sock.take_sent()) == [(True, ws.OP_CLOSE, b"", 0)]
+
+
+async def test_eof_without_close_frame_is_an_error_then_none():
+    c, sock = await open_fake(ws)
+    sock.feed(frame(ws.OP_TEXT, "one") + frame(ws.OP_TEXT, "tw", fin=False))
+    sock.eof = True
+    assert await c.recv() == "one"
+    e = await araises(ws.WebSocketError, c.recv())
+    assert "lost" in str(e)
+    assert c.closed and sock.closed
+    assert await c.recv() is None
+
+
+# -- protocol errors ---------------------------------------------------------------------------
+async def expect_protocol_error(data, code=1002, max_size=16384):
+    c, sock = await open_fake(ws, max_size=max_size)
+    sock.feed(data)
+    e = await araises(ws.WebSocketError, asyncio.wait_for_ms(c.recv(), 3000))
+    frames = parse_client_frames(sock.take_sent())
+    assert frames[-1][1] == ws.OP_CLOSE, frames
+    assert frames[-1][2][:2] == close_payload(code), (frames, e)
+    assert c.closed and sock.closed
+    assert await c.recv() is None
+    return e
+
+
+async def test_protocol_errors_close_with_1002():
+    cases = [
+        frame(ws.OP_TEXT, "hi", mask=b"\x01\x02\x03\x04"),  # server frames are never masked
+        frame(ws.OP_TEXT, "hi", rsv=0x40),
+        frame(ws.OP_TEXT, "hi", rsv=0x10),
+        frame(3, b"x"),
+        frame(11, b"x"),
+        frame(ws.OP_PING, b"p" * 126),
+        frame(ws.OP_PING, b"p", fin=False),
+        frame(ws.OP_CONT, "orphan"),
+        frame(ws.OP_TEXT, "a", fin=False) + frame(ws.OP_TEXT, "b"),
+        frame(ws.OP_CLOSE, b"\x03"),
+        frame(ws.OP_CLOSE, close_payload(1005)),
+        frame(ws.OP_CLOSE, close_payload(999)),
+        b"\x81\x7f\x80\x00\x00\x00\x00\x00\x00\x01",  # 64-bit length with the top bit set
+    ]
+    for data in cases:
+        e = await expect_protocol_error(data)
+        assert "protocol error" in str(e), e
+
+
+async def test_invalid_utf8_closes_with_1007():
+    e = await expect_protocol_error(frame(ws.OP_TEXT, b"ok \xff\xfe bad"), code=1007)
+    assert "UTF-8" in str(e)
+    await expect_protocol_error(frame(ws.OP_TEXT, b"\xc3", fin=False) + frame(ws.OP_CONT, b"("),
+                                code=1007)
+    await expect_protocol_error(frame(ws.OP_CLOSE, close_payload(1000, b"\xff")), code=1007)
+
+
+async def test_valid_utf8_split_across_fragments_is_fine():
+    c, sock = await open_fake(ws)
+    data = "\u00e9\u4e2d".encode()
+    sock.feed(frame(ws.OP_TEXT, data[:1], fin=False) + frame(ws.OP_CONT, data[1:4], fin=False)
+              + frame(ws.OP_CONT, data[4:]))
+    assert await c.recv() == "\u00e9\u4e2d"
+
+
+async def test_cancelled_mid_frame_makes_the_connection_unusable():
+    c, sock = await open_fake(ws)
+    sock.feed(frame(ws.OP_TEXT, "x" * 300)[:100])  # header and part of the payload
+    t = asyncio.create_task(c.recv())
+    await asyncio.sleep_ms(20)
+    t.cancel()
+    try:
+        await t
+    except asyncio.CancelledError:
+        pass
+    assert c.closed and sock.closed
+
+
+async def test_cancelled_between_messages_keeps_the_connection():
+    c, sock = await open_fake(ws)
+    t = asyncio.create_task(c.recv())
+    await asyncio.sleep_ms(20)
+    t.cancel()
+    try:
+        await t
+    except asyncio.CancelledError:
+        pass
+    assert not c.closed
+    sock.feed(frame(ws.OP_TEXT, "fine"))
+    assert await c.recv() == "fine"
