@@ -15,16 +15,24 @@ def log(msg):
     print(msg)
 
 
-def main():
-    if len(sys.argv) > 1:
-        os.chdir(sys.argv[1])
+def fatal(msg):
+    log("FATAL " + msg)
+    sys.exit(EXIT_BAD_CONFIG)
+
+
+def build():
+    """Every object of the charge point, built in one place. Returns (board, charge point)."""
     import settings
 
     try:
         cfg = settings.load()
     except settings.SettingsError as e:
-        log("FATAL %s" % e)
-        sys.exit(EXIT_BAD_CONFIG)
+        fatal(str(e))
+    url = settings.ocpp_url(cfg)
+    profile = settings.security_profile(cfg)
+    # settings is only needed at start-up: give its code back to the heap
+    del sys.modules["settings"]
+
     import board as board_module
     from store import Store
     from ocpp.config import Config
@@ -32,21 +40,26 @@ def main():
 
     store = Store("")
     factory = dict(cfg.get("ocpp_keys") or {})
-    factory.setdefault("SecurityProfile", settings.security_profile(cfg))
+    factory.setdefault("SecurityProfile", profile)
     try:
         config = Config(store, factory=factory, initial_password=cfg.get("authorization_key"),
                         log=log)
     except ValueError as e:
-        log("FATAL config.json: %s" % e)
-        sys.exit(EXIT_BAD_CONFIG)
+        fatal("config.json: %s" % e)
     config.has_ca_cert = bool(cfg.get("ca_cert"))
     config.has_client_cert = bool(cfg.get("client_cert") and cfg.get("client_key"))
     board = board_module.Board(cfg, log=log)
-    cp = ChargePoint(cfg, board, store, config, settings.ocpp_url(cfg), log=log)
+    return board, ChargePoint(cfg, board, store, config, url, log=log)
+
+
+def main():
+    if len(sys.argv) > 1:
+        os.chdir(sys.argv[1])
+    board, cp = build()
     gc.collect()
     board.heap_after_imports = gc.mem_alloc()
     log("agent: %s starting on %s; heap in use %d, free %d"
-        % (cfg["charge_point_id"], board.name, gc.mem_alloc(), gc.mem_free()))
+        % (cp.cp_id, board.name, gc.mem_alloc(), gc.mem_free()))
     kind = asyncio.run(cp.run())
     board.reset(hard=(kind == "Hard"))
 
