@@ -1,20 +1,28 @@
 """The unix board: the charger's hardware simulated in software, with an EV plugged into it.
 
-It offers the same small interface as a real board (boards/<name>/board.py), so the firmware
-above cannot tell the difference:
+It implements the board interface (see /work/shared and boards/<name>/board.py) exactly, so
+the firmware above cannot tell the difference:
 
-    pilot_levels() -> (high_v, low_v)  pilot voltage as the ADC would see it around a PWM period
-    set_pwm(duty)                      pilot PWM in percent; 100 = steady +12 V, 0 = steady -12 V
-    set_contactor(closed)              drive the contactor relay
-    contactor_feedback() -> bool       auxiliary contact: is it really closed?
-    energy_wh() -> int                 pulse-meter register in Wh
-    power_w() -> int                   power from the pulse interval
-    phases, voltage                    supply as wired
-    on_card                            set by the agent: fn(id_tag) when a card is presented
-    reset(hard)                        restart the firmware (here: exit for the launcher)
-    async start(agent)                 background services (here: the control port)
+    name, phases, voltage, max_current_a    supply and hardware rating (config "sim" keys)
+    pilot_levels() -> (high_v, low_v)       the pilot as the ADC sees it around a PWM period
+    set_pwm(duty)                           percent; 100 = steady +12 V, 0 = steady -12 V (F)
+    set_contactor(closed), contactor_feedback() -> bool   (auxiliary contact: really closed?)
+    meter_pulses() -> (count, last_ms, interval_ms), meter_imp_per_kwh   S0 meter
+    rcd_tripped(), rcd_reset(), async rcd_self_test()      residual-current monitor (latched)
+    temperature_c(), currents_a()           sensors (the simulation has CT clamps)
+    lock(locked) -> bool, has_lock          cable lock
+    led(pattern), feed_watchdog(), reset(hard), on_card, async start(agent)
 
-The simulated EV is driven from the control port (boards/unix/control_port.py).
+The simulated EV and faults are driven from the control port (boards/unix/control_port.py):
+ev(state), set_ev_max(amps), fault(name), clear_faults(), card(id_tag), status(). The EV draws
+min(offered by the PWM duty, EV max) on every phase while the contactor is closed and it is in
+C; the meter turns that into S0 pulses, timed as a real meter would emit them.
+
+Simulated faults: "rcd" trips the RCD input (latched until rcd_reset() with the leak gone);
+"diode" removes the EV's diode (low level = high level); "weld" keeps closed contacts closed;
+"overtemp" raises the temperature to OVERTEMP_C; "ground" shorts the pilot to PE (0 V: E).
+Knobs for unit tests (not on the control port): temp_c, set_ev_extra(amps) (the EV draws that
+much more than offered), selftest_result, lock_ok, feedback_fitted.
 """
 import asyncio
 import gc
@@ -24,6 +32,7 @@ import time
 from micropython import const
 
 RESET_EXIT_CODE = const(75)  # tools/unix-agent restarts the agent on this exit status
+OVERTEMP_C = const(80)
 
 # Pilot high level for each EV state (IEC 61851-1 Annex A, nominal volts).
 _HIGH_V = {"A": 12, "B": 9, "C": 6, "D": 3}
@@ -31,27 +40,42 @@ _HIGH_V = {"A": 12, "B": 9, "C": 6, "D": 3}
 
 class Board:
     name = "unix"
+    has_lock = True
 
-    def __init__(self, settings, log=print):
+    def __init__(self, settings, log=print, now_ms=time.ticks_ms):
         sim = settings.get("sim") or {}
         self.log = log
+        self._now = now_ms  # a fake clock in unit tests
         self.control_port = sim.get("control_port")
         self.phases = sim.get("phases", 3)
         self.voltage = sim.get("voltage", 230)
-        self.imp_per_kwh = sim.get("meter_imp_per_kwh", 1000)
+        self.max_current_a = sim.get("max_current_a", 32)
+        self.meter_imp_per_kwh = sim.get("meter_imp_per_kwh", 1000)
         self.ev_max_a = sim.get("ev_max_a", 32)
         self.on_card = None
         self.status_fields = None  # set by the agent: fn() -> dict of its own status fields
         # EV side
         self.ev_state = "A"  # A unplugged, B plugged, C asking for energy
         self.faults = []
+        self.ev_extra_a = 0  # unit tests: an EV drawing more than offered
         # charger side
         self.pwm_duty = 100
-        self.relay = False
-        # meter: whole pulses counted, the fraction of the next pulse in watt-seconds
+        self.relay = False  # the contacts as they are
+        self._commanded = False  # what the firmware asked for
+        self.feedback_fitted = True
+        self._rcd_latched = False
+        self.selftest_result = True  # what rcd_self_test() answers
+        self.temp_c = 30.0
+        self.locked = False
+        self.lock_ok = True
+        self.led_pattern = None
+        self.watchdog_feeds = 0
+        # meter: whole pulses, the energy towards the next one (Ws), pulse timing
         self.pulses = 0
         self._pulse_ws = 0.0
-        self._last_ms = time.ticks_ms()
+        self._pulse_ms = 0
+        self._interval_ms = 0
+        self._last_ms = now_ms()
         # heap figures for the status answer (simulator diagnostics)
         self.heap_after_imports = None
         self.heap_live_peak = 0
@@ -73,7 +97,8 @@ class Board:
         return (high, low)
 
     def pilot_state(self):
-        high, low = self.pilot_levels()
+        """The state the hardware shows now (no debouncing): for the status answer."""
+        high = self.pilot_levels()[0]
         if high <= -11:
             return "F"
         if high < 2:
@@ -93,38 +118,89 @@ class Board:
     # -- contactor -------------------------------------------------------------------------------
     def set_contactor(self, closed):
         self._advance()
+        self._commanded = bool(closed)
         if not closed and "weld" in self.faults:
             return  # welded contacts stay closed
         self.relay = bool(closed)
 
     def contactor_feedback(self):
-        return self.relay
+        return self.relay if self.feedback_fitted else None
+
+    # -- RCD -------------------------------------------------------------------------------------
+    def rcd_tripped(self):
+        if "rcd" in self.faults:
+            self._rcd_latched = True
+        return self._rcd_latched
+
+    def rcd_reset(self):
+        self._rcd_latched = "rcd" in self.faults  # a leak still there trips it again at once
+
+    async def rcd_self_test(self):
+        await asyncio.sleep_ms(0)  # a real test takes a while; never blocks the loop
+        return self.selftest_result
+
+    # -- sensors ---------------------------------------------------------------------------------
+    def temperature_c(self):
+        return float(OVERTEMP_C) if "overtemp" in self.faults else self.temp_c
+
+    def currents_a(self):
+        a = self._draw_a()
+        return (a,) * self.phases
 
     # -- meter -----------------------------------------------------------------------------------
     def _draw_a(self):
         if not self.relay or self.ev_state != "C" or "rcd" in self.faults:
             return 0
-        return min(self.offered_a(), self.ev_max_a)
+        return min(self.offered_a(), self.ev_max_a) + self.ev_extra_a
 
     def power_w(self):
         return int(self._draw_a() * self.voltage * self.phases)
 
     def _advance(self):
-        """Integrate energy since the last call into whole meter pulses."""
-        now = time.ticks_ms()
+        """Turn the energy drawn since the last call into whole meter pulses, timed."""
+        now = self._now()
         dt = time.ticks_diff(now, self._last_ms)
-        self._last_ms = now
         if dt <= 0:
             return
-        ws = self.power_w() * dt / 1000 + self._pulse_ws
-        per_pulse = 3600000 / self.imp_per_kwh
+        self._last_ms = now
+        p = self.power_w()
+        if p <= 0:
+            return
+        per_pulse = 3600000 / self.meter_imp_per_kwh  # Ws
+        ws = p * dt / 1000 + self._pulse_ws
         n = int(ws // per_pulse)
-        self.pulses += n
         self._pulse_ws = ws - n * per_pulse
+        if not n:
+            return
+        # the last pulse came when the energy left over began to accumulate
+        last = time.ticks_add(now, -int(self._pulse_ws * 1000 / p))
+        if n > 1:
+            self._interval_ms = int(per_pulse * 1000 / p + 0.5)
+        elif self.pulses:
+            self._interval_ms = time.ticks_diff(last, self._pulse_ms)
+        self._pulse_ms = last
+        self.pulses += n
+
+    def meter_pulses(self):
+        self._advance()
+        return (self.pulses, self._pulse_ms, self._interval_ms)
 
     def energy_wh(self):
+        """Energy since boot from the pulses (the persistent register is the firmware's)."""
         self._advance()
-        return self.pulses * 1000 // self.imp_per_kwh
+        return self.pulses * 1000 // self.meter_imp_per_kwh
+
+    # -- other devices ---------------------------------------------------------------------------
+    def lock(self, locked):
+        if self.lock_ok:
+            self.locked = bool(locked)
+        return self.lock_ok
+
+    def led(self, pattern):
+        self.led_pattern = pattern
+
+    def feed_watchdog(self):
+        self.watchdog_feeds += 1
 
     # -- the EV (control port) -------------------------------------------------------------------
     def ev(self, state):
@@ -135,6 +211,11 @@ class Board:
         self._advance()
         self.ev_max_a = amps
 
+    def set_ev_extra(self, amps):
+        """Unit tests: the EV draws ``amps`` more than offered (a faulty EV)."""
+        self._advance()
+        self.ev_extra_a = amps
+
     def fault(self, name):
         self._advance()
         if name not in self.faults:
@@ -143,12 +224,18 @@ class Board:
     def clear_faults(self):
         self._advance()
         self.faults = []
+        self.relay = self._commanded  # welded contacts freed: they follow the command again
 
     def card(self, id_tag):
         if self.on_card:
             self.on_card(id_tag)
 
     def status(self):
+        """The control port's status answer: hardware view, then the agent's fields over it.
+
+        The agent's status_fields() should supply the firmware's view (energy_wh from the
+        persistent register, connector_status, transaction_id, faults as fault ids).
+        """
         s = {
             "pilot_state": self.pilot_state(),
             "pwm_duty": self.pwm_duty,
@@ -159,6 +246,12 @@ class Board:
             "ev_state": self.ev_state,
             "ev_max_a": self.ev_max_a,
             "faults": list(self.faults),
+            "sim_faults": list(self.faults),
+            "rcd_latched": self._rcd_latched,
+            "temperature_c": self.temperature_c(),
+            "meter_pulses": self.pulses,
+            "locked": self.locked,
+            "led": self.led_pattern,
             "connector_status": None,
             "transaction_id": None,
         }
