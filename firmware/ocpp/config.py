@@ -29,26 +29,26 @@ false, LocalAuthorizeOffline true, ConnectorPhaseRotation 0.RST,1.RST, FreeCharg
 FFFFFFFF, OnePhaseChargingPhase 1). Clock-aligned data (0) and the authorization cache (false)
 are off until they are implemented; a board's config.json can change any default.
 """
-from binascii import hexlify, unhexlify
-
 from micropython import const
+
+from ocpp import lazy
 
 DOC = "ocpp_config.json"
 
 # -- value kinds and flags, packed in one small int per key -----------------------------------
-_INT = const(0)
-_BOOL = const(1)
-_STR = const(2)  # printable ASCII (CiString); its limit is the max length
-_MEAS = const(3)  # CSL of measurands, checked against SUPPORTED_MEASURANDS
-_ROT = const(4)  # CSL of <connectorId>.<rotation>
-_WORDS = const(5)  # CSL of words (read-only lists set by the agent)
-_AUTH = const(6)  # AuthorizationKey
-_KIND = const(7)
-_R = const(0)
-_RW = const(8)
-_W = const(16)
-_ACCESS = const(24)
-_REBOOT = const(32)
+T_INT = const(0)
+T_BOOL = const(1)
+T_STR = const(2)  # printable ASCII (CiString); its limit is the max length
+T_MEAS = const(3)  # CSL of measurands, checked against SUPPORTED_MEASURANDS
+T_ROT = const(4)  # CSL of <connectorId>.<rotation>
+T_WORDS = const(5)  # CSL of words (read-only lists set by the agent)
+T_AUTH = const(6)  # AuthorizationKey
+T_MASK = const(7)
+ACC_R = const(0)
+ACC_RW = const(8)
+ACC_W = const(16)
+ACC_MASK = const(24)
+F_REBOOT = const(32)
 # Profile a key belongs to (0 = always present), flags >> 6 indexes _PROFILES.
 _LAL = const(64)
 _RES = const(128)
@@ -56,7 +56,7 @@ _SC = const(192)
 _FW = const(256)
 _PROFILES = (None, "LocalAuthListManagement", "Reservation", "SmartCharging", "FirmwareManagement")
 
-_INT_MAX = const(2147483647)
+INT_MAX = const(2147483647)
 MAX_KEY_LEN = const(50)
 MAX_VALUE_LEN = const(500)
 
@@ -64,65 +64,65 @@ MAX_VALUE_LEN = const(500)
 # heap on the unix port; a frozen build keeps it all in flash). GetConfiguration lists keys in
 # this order. Limits: None, (lo, hi) for an integer (default: >= 0), max length for a string;
 # a CSL's length limit is its <Key>MaxLength key.
-_STRIDE = const(4)
+STRIDE = const(4)
 KEYS = (
-    "AllowOfflineTxForUnknownId", _BOOL | _RW, False, None,
-    "AuthorizationCacheEnabled", _BOOL | _RW, False, None,
-    "AuthorizeRemoteTxRequests", _BOOL | _RW, True, None,
-    "BlinkRepeat", _INT | _RW, 0, None,
-    "ClockAlignedDataInterval", _INT | _RW, 0, None,
-    "ConnectionTimeOut", _INT | _RW, 30, None,
-    "ConnectorPhaseRotation", _ROT | _RW, "0.RST,1.RST", None,
-    "ConnectorPhaseRotationMaxLength", _INT | _R, 2, None,
-    "GetConfigurationMaxKeys", _INT | _R, 60, None,
-    "HeartbeatInterval", _INT | _RW, 240, None,
-    "LightIntensity", _INT | _RW, 100, (0, 100),
-    "LocalAuthorizeOffline", _BOOL | _RW, True, None,
-    "LocalPreAuthorize", _BOOL | _RW, False, None,
-    "MaxEnergyOnInvalidId", _INT | _RW, 0, None,
-    "MessageTimeout", _INT | _RW | _REBOOT, 30, (1, 3600),
-    "MeterValuesAlignedData", _MEAS | _RW, "Energy.Active.Import.Register", None,
-    "MeterValuesAlignedDataMaxLength", _INT | _R, 8, None,
-    "MeterValuesSampledData", _MEAS | _RW, "Energy.Active.Import.Register", None,
-    "MeterValuesSampledDataMaxLength", _INT | _R, 8, None,
-    "MeterValueSampleInterval", _INT | _RW, 60, None,
-    "MinimumStatusDuration", _INT | _RW, 0, None,
-    "NumberOfConnectors", _INT | _R, 1, (1, 16),
-    "ResetRetries", _INT | _RW, 3, None,
-    "StopTransactionMaxMeterValues", _INT | _R, 20, None,
-    "StopTransactionOnEVSideDisconnect", _BOOL | _RW, True, None,
-    "StopTransactionOnInvalidId", _BOOL | _RW, True, None,
-    "StopTxnAlignedData", _MEAS | _RW, "", None,
-    "StopTxnAlignedDataMaxLength", _INT | _R, 8, None,
-    "StopTxnSampledData", _MEAS | _RW, "", None,
-    "StopTxnSampledDataMaxLength", _INT | _R, 8, None,
-    "SupportedFeatureProfiles", _WORDS | _R, "Core", None,
-    "SupportedFeatureProfilesMaxLength", _INT | _R, 6, None,
-    "TransactionMessageAttempts", _INT | _RW, 3, None,
-    "TransactionMessageRetryInterval", _INT | _RW, 60, None,
-    "UnlockConnectorOnEVSideDisconnect", _BOOL | _RW, True, None,
-    "WebSocketPingInterval", _INT | _RW, 0, None,
+    "AllowOfflineTxForUnknownId", T_BOOL | ACC_RW, False, None,
+    "AuthorizationCacheEnabled", T_BOOL | ACC_RW, False, None,
+    "AuthorizeRemoteTxRequests", T_BOOL | ACC_RW, True, None,
+    "BlinkRepeat", T_INT | ACC_RW, 0, None,
+    "ClockAlignedDataInterval", T_INT | ACC_RW, 0, None,
+    "ConnectionTimeOut", T_INT | ACC_RW, 30, None,
+    "ConnectorPhaseRotation", T_ROT | ACC_RW, "0.RST,1.RST", None,
+    "ConnectorPhaseRotationMaxLength", T_INT | ACC_R, 2, None,
+    "GetConfigurationMaxKeys", T_INT | ACC_R, 60, None,
+    "HeartbeatInterval", T_INT | ACC_RW, 240, None,
+    "LightIntensity", T_INT | ACC_RW, 100, (0, 100),
+    "LocalAuthorizeOffline", T_BOOL | ACC_RW, True, None,
+    "LocalPreAuthorize", T_BOOL | ACC_RW, False, None,
+    "MaxEnergyOnInvalidId", T_INT | ACC_RW, 0, None,
+    "MessageTimeout", T_INT | ACC_RW | F_REBOOT, 30, (1, 3600),
+    "MeterValuesAlignedData", T_MEAS | ACC_RW, "Energy.Active.Import.Register", None,
+    "MeterValuesAlignedDataMaxLength", T_INT | ACC_R, 8, None,
+    "MeterValuesSampledData", T_MEAS | ACC_RW, "Energy.Active.Import.Register", None,
+    "MeterValuesSampledDataMaxLength", T_INT | ACC_R, 8, None,
+    "MeterValueSampleInterval", T_INT | ACC_RW, 60, None,
+    "MinimumStatusDuration", T_INT | ACC_RW, 0, None,
+    "NumberOfConnectors", T_INT | ACC_R, 1, (1, 16),
+    "ResetRetries", T_INT | ACC_RW, 3, None,
+    "StopTransactionMaxMeterValues", T_INT | ACC_R, 20, None,
+    "StopTransactionOnEVSideDisconnect", T_BOOL | ACC_RW, True, None,
+    "StopTransactionOnInvalidId", T_BOOL | ACC_RW, True, None,
+    "StopTxnAlignedData", T_MEAS | ACC_RW, "", None,
+    "StopTxnAlignedDataMaxLength", T_INT | ACC_R, 8, None,
+    "StopTxnSampledData", T_MEAS | ACC_RW, "", None,
+    "StopTxnSampledDataMaxLength", T_INT | ACC_R, 8, None,
+    "SupportedFeatureProfiles", T_WORDS | ACC_R, "Core", None,
+    "SupportedFeatureProfilesMaxLength", T_INT | ACC_R, 6, None,
+    "TransactionMessageAttempts", T_INT | ACC_RW, 3, None,
+    "TransactionMessageRetryInterval", T_INT | ACC_RW, 60, None,
+    "UnlockConnectorOnEVSideDisconnect", T_BOOL | ACC_RW, True, None,
+    "WebSocketPingInterval", T_INT | ACC_RW, 0, None,
     # security whitepaper
-    "AuthorizationKey", _AUTH | _W, None, None,
-    "SecurityProfile", _INT | _RW, 0, (0, 3),
+    "AuthorizationKey", T_AUTH | ACC_W, None, None,
+    "SecurityProfile", T_INT | ACC_RW, 0, (0, 3),
     # Zaptec (seeds 002, 003); UseAuthorizationKeyWithoutDecoding's default: see __init__
-    "FreeCharging", _BOOL | _RW, False, None,
-    "FreeChargingIdTag", _STR | _RW, "FFFFFFFF", 20,
-    "LockCablePermanently", _BOOL | _RW, False, None,
-    "OnePhaseChargingPhase", _INT | _RW, 1, (1, 3),
-    "PowerActiveImportDeltaForEagerMeterValueSample", _INT | _RW, 0, None,
-    "UseAuthorizationKeyWithoutDecoding", _BOOL | _RW, None, None,
+    "FreeCharging", T_BOOL | ACC_RW, False, None,
+    "FreeChargingIdTag", T_STR | ACC_RW, "FFFFFFFF", 20,
+    "LockCablePermanently", T_BOOL | ACC_RW, False, None,
+    "OnePhaseChargingPhase", T_INT | ACC_RW, 1, (1, 3),
+    "PowerActiveImportDeltaForEagerMeterValueSample", T_INT | ACC_RW, 0, None,
+    "UseAuthorizationKeyWithoutDecoding", T_BOOL | ACC_RW, None, None,
     # optional profiles: present only while SupportedFeatureProfiles names them
-    "LocalAuthListEnabled", _BOOL | _RW | _LAL, True, None,
-    "LocalAuthListMaxLength", _INT | _R | _LAL, 100, None,
-    "SendLocalListMaxLength", _INT | _R | _LAL, 20, None,
-    "ReserveConnectorZeroSupported", _BOOL | _R | _RES, False, None,
-    "ChargeProfileMaxStackLevel", _INT | _R | _SC, 8, None,
-    "ChargingScheduleAllowedChargingRateUnit", _WORDS | _R | _SC, "Current", None,
-    "ChargingScheduleMaxPeriods", _INT | _R | _SC, 8, None,
-    "ConnectorSwitch3to1PhaseSupported", _BOOL | _R | _SC, False, None,
-    "MaxChargingProfilesInstalled", _INT | _R | _SC, 8, None,
-    "SupportedFileTransferProtocols", _WORDS | _R | _FW, "HTTP", None,
+    "LocalAuthListEnabled", T_BOOL | ACC_RW | _LAL, True, None,
+    "LocalAuthListMaxLength", T_INT | ACC_R | _LAL, 100, None,
+    "SendLocalListMaxLength", T_INT | ACC_R | _LAL, 20, None,
+    "ReserveConnectorZeroSupported", T_BOOL | ACC_R | _RES, False, None,
+    "ChargeProfileMaxStackLevel", T_INT | ACC_R | _SC, 8, None,
+    "ChargingScheduleAllowedChargingRateUnit", T_WORDS | ACC_R | _SC, "Current", None,
+    "ChargingScheduleMaxPeriods", T_INT | ACC_R | _SC, 8, None,
+    "ConnectorSwitch3to1PhaseSupported", T_BOOL | ACC_R | _SC, False, None,
+    "MaxChargingProfilesInstalled", T_INT | ACC_R | _SC, 8, None,
+    "SupportedFileTransferProtocols", T_WORDS | ACC_R | _FW, "HTTP", None,
 )
 
 # Measurands this charger can report. Each may carry the phase suffixes listed with it
@@ -147,7 +147,7 @@ def _find(key):
     if not isinstance(key, str) or len(key) > MAX_KEY_LEN:
         return -1
     low = None
-    for i in range(0, len(KEYS), _STRIDE):
+    for i in range(0, len(KEYS), STRIDE):
         name = KEYS[i]
         if name == key:
             return i
@@ -183,21 +183,12 @@ def measurand_phase(item):
     return None
 
 
-def _printable(s, lo, hi):
-    if not lo <= len(s) <= hi:
-        return False
-    for c in s:
-        if not " " <= c <= "~":
-            return False
-    return True
-
-
 def _to_wire(kind, v):
-    if kind == _BOOL:
+    if kind == T_BOOL:
         return "true" if v else "false"
-    if kind == _INT:
+    if kind == T_INT:
         return str(v)
-    if kind in (_MEAS, _ROT, _WORDS):
+    if kind in (T_MEAS, T_ROT, T_WORDS):
         return ",".join(v)
     return v
 
@@ -219,43 +210,11 @@ class Config:
         self.has_client_cert = False
         self._watch = []
         self._v = {}  # canonical name -> typed value: get() is one dict lookup
-        stored = store.read_json(DOC, {})
-        if not isinstance(stored, dict):
-            log("config: %s is not an object; ignored" % DOC)
-            stored = {}
-        chosen = {}  # table index -> factory value
-        for key in factory or ():
-            i = _find(key)
-            if i < 0:
-                log("config: ocpp_keys.%s is not a known key; ignored" % key)
-            else:
-                chosen[i] = factory[key]
-        keep = {}
-        # Plain values first: CSL checks need their <Key>MaxLength, AuthorizationKey its mode.
-        for second in (False, True):
-            for i in range(0, len(KEYS), _STRIDE):
-                name, flags = KEYS[i], KEYS[i + 1]
-                if ((flags & _KIND) in (_MEAS, _ROT, _WORDS, _AUTH)) != second:
-                    continue
-                if name in stored and flags & _ACCESS != _R:
-                    v, why = self._parse_stored(i, stored[name])
-                    if why is None:
-                        keep[name] = stored[name]
-                        self._apply(name, v)
-                        continue
-                    log("config: stored %s invalid (%s); ignored" % (name, why))
-                if i in chosen:
-                    v, why = self._parse(i, chosen[i])
-                    if why:
-                        raise ValueError("ocpp_keys.%s: %s" % (name, why))
-                elif name == _RAW_KEY:
-                    # Seed 003: "false if not previously set, else true": a provisioned
-                    # initial password is a key that was set, in plain text.
-                    v = initial_password is not None
-                else:
-                    v, why = self._parse(i, KEYS[i + 2])
-                self._apply(name, v)
-        self._stored = keep  # the persisted document: changed keys only, wire strings
+        edit = lazy.use("config_edit")
+        try:
+            edit.load(self, factory)
+        finally:
+            lazy.drop("config_edit")
 
     # -- reading ------------------------------------------------------------------------------
     def get(self, key):
@@ -294,8 +253,8 @@ class Config:
         known = []
         unknown = []
         if not keys:
-            for i in range(0, len(KEYS), _STRIDE):
-                if KEYS[i + 1] & _ACCESS != _W and self._present(i):
+            for i in range(0, len(KEYS), STRIDE):
+                if KEYS[i + 1] & ACC_MASK != ACC_W and self._present(i):
                     known.append(self._entry(i))
             return known, unknown
         if len(keys) > self.max_keys:
@@ -304,22 +263,22 @@ class Config:
         seen = []
         for key in keys:
             i = _find(key)
-            if i < 0 or KEYS[i + 1] & _ACCESS == _W or not self._present(i):
+            if i < 0 or KEYS[i + 1] & ACC_MASK == ACC_W or not self._present(i):
                 unknown.append(key)
             elif i not in seen:
                 seen.append(i)
                 known.append(self._entry(i))
         return known, unknown
 
+    def _entry(self, i):
+        name = KEYS[i]
+        readonly = KEYS[i + 1] & ACC_MASK == ACC_R or (name == _UNLOCK and self._v[_LOCK])
+        return {"key": name, "readonly": readonly,
+                "value": _to_wire(KEYS[i + 1] & T_MASK, self._v[name])}
+
     def _present(self, i):
         p = KEYS[i + 1] >> 6
         return not p or _PROFILES[p] in self._v["SupportedFeatureProfiles"]
-
-    def _entry(self, i):
-        name = KEYS[i]
-        readonly = KEYS[i + 1] & _ACCESS == _R or (name == _UNLOCK and self._v[_LOCK])
-        return {"key": name, "readonly": readonly,
-                "value": _to_wire(KEYS[i + 1] & _KIND, self._v[name])}
 
     # -- writing ------------------------------------------------------------------------------
     def change(self, key, value):
@@ -327,50 +286,19 @@ class Config:
 
         Nothing is kept unless the value is valid and saved; watchers run after the change.
         """
-        i = _find(key)
-        if i < 0 or not self._present(i):
-            return "NotSupported"
-        name, flags = KEYS[i], KEYS[i + 1]
-        if flags & _ACCESS == _R or (name == _UNLOCK and self._v[_LOCK]):
-            self.log("config: %s is read-only; change rejected" % name)
-            return "Rejected"
-        if not isinstance(value, str) or len(value) > MAX_VALUE_LEN:
-            v, why = None, "must be a string of at most 500 characters"
-        else:
-            v, why = self._parse(i, value)
-        if why is None and name == "SecurityProfile":
-            why = self._profile_problem(v)
-        if why:
-            self.log("config: %s change rejected: %s" % (name, why))
-            return "Rejected"
-        if not self._persist(i, v):
-            return "Rejected"
-        self._apply(name, v)
-        if flags & _KIND == _AUTH:
-            self.log("config: AuthorizationKey changed")  # never its value
-        else:
-            self.log("config: %s = %s" % (name, _to_wire(flags & _KIND, v)))
-        for watched, fn in self._watch:
-            if watched == name:
-                try:
-                    fn(v)
-                except Exception as ex:
-                    self.log("config: watcher of %s failed: %r" % (name, ex))
-        return "RebootRequired" if flags & _REBOOT else "Accepted"
+        try:
+            return lazy.use("config_edit").change(self, key, value)
+        finally:
+            lazy.drop("config_edit")
 
     def set(self, key, value):
         """The agent's own write: no read-only check, no watchers. ``value``: typed or a wire
         string. Persisted for writable keys; read-only ones (facts the agent works out at each
         start, e.g. SupportedFeatureProfiles) live in RAM only. ValueError if invalid."""
-        i = _find(key)
-        if i < 0:
-            raise KeyError(key)
-        v, why = self._parse(i, value)
-        if why:
-            raise ValueError("%s: %s" % (KEYS[i], why))
-        if KEYS[i + 1] & _ACCESS != _R and not self._persist(i, v):
-            raise OSError("config: cannot save %s" % KEYS[i])
-        self._apply(KEYS[i], v)
+        try:
+            lazy.use("config_edit").set(self, key, value)
+        finally:
+            lazy.drop("config_edit")
 
     def watch(self, key, fn):
         """Call fn(new typed value) after each Accepted / RebootRequired change of ``key``."""
@@ -388,129 +316,4 @@ class Config:
             self._v[_UNLOCK] = False if v else self._unlock_own
         self._v[name] = v
 
-    def _persist(self, i, v):
-        if KEYS[i + 1] & _KIND == _AUTH:
-            wire = hexlify(v).decode()  # the password bytes, whatever rule produced them
-        else:
-            wire = _to_wire(KEYS[i + 1] & _KIND, v)
-        doc = dict(self._stored)
-        doc[KEYS[i]] = wire
-        try:
-            self.store.write_json(DOC, doc)
-        except OSError as ex:
-            self.log("config: cannot save %s (%r)" % (KEYS[i], ex))
-            return False
-        self._stored = doc
-        return True
-
-    def _profile_problem(self, new):
-        # Security whitepaper A05: raise only, and only with the prerequisites in place.
-        now = self._v["SecurityProfile"]
-        if new <= now:
-            return "may only be raised (now %d)" % now
-        if new in (1, 2) and self.auth_password() is None:
-            return "needs an AuthorizationKey"
-        if new >= 2 and not self.has_ca_cert:
-            return "needs a central system root certificate"
-        if new == 3 and not self.has_client_cert:
-            return "needs a charge point certificate"
-        return None
-
     # -- validation ---------------------------------------------------------------------------
-    def _parse_stored(self, i, wire):
-        if KEYS[i + 1] & _KIND == _AUTH:
-            try:
-                return unhexlify(wire), None
-            except Exception:
-                return None, "not hex"
-        return self._parse(i, wire)
-
-    def _parse(self, i, value):
-        """(typed value, None) or (None, why). ``value``: a wire string or a JSON value."""
-        kind = KEYS[i + 1] & _KIND
-        if kind == _INT:
-            return _parse_int(i, value)
-        if kind == _BOOL:
-            if type(value) is bool:
-                return value, None
-            if isinstance(value, str):
-                low = value.lower()
-                if low in ("true", "false"):
-                    return low == "true", None
-            return None, "must be true or false"
-        if kind == _STR:
-            hi = KEYS[i + 3]
-            if isinstance(value, str) and _printable(value, 0, hi):
-                return value, None
-            return None, "must be printable ASCII, at most %d characters" % hi
-        if kind == _AUTH:
-            return self._parse_auth(value)
-        return self._parse_csl(KEYS[i], kind, value)
-
-    def _parse_auth(self, value):
-        if not isinstance(value, str):
-            return None, "must be a string"
-        if self._v.get(_RAW_KEY):
-            # Used as is: an RFC 7617 password (printable ASCII, SP included), 16 to 40 long.
-            if _printable(value, 16, 40):
-                return value.encode(), None
-            return None, "must be 16 to 40 printable ASCII characters"
-        # OCPP-J 6.2.2 / security whitepaper: 16 to 20 bytes, sent as 32 to 40 hex digits.
-        if 32 <= len(value) <= 40 and not len(value) & 1:
-            try:
-                return unhexlify(value), None
-            except Exception:
-                pass
-        return None, "must be 32 to 40 hex digits (16 to 20 bytes)"
-
-    def _parse_csl(self, name, kind, value):
-        if isinstance(value, str):
-            items = [s.strip() for s in value.split(",")] if value.strip() else []
-        elif isinstance(value, list) and all(isinstance(s, str) for s in value):
-            items = [s.strip() for s in value]
-        else:
-            return None, "must be a comma-separated list"
-        limit = self._v.get(name + "MaxLength")
-        if limit is not None and len(items) > limit:
-            return None, "at most %d items" % limit
-        out = []
-        for item in items:
-            if kind == _MEAS:
-                mp = measurand_phase(item)
-                if mp is None:
-                    return None, "unsupported measurand %s" % item
-                item = mp[0] + "." + mp[1] if mp[1] else mp[0]
-            elif kind == _ROT:
-                item = self._rotation(item)
-                if item is None:
-                    return None, "items must be <connectorId>.<rotation>, rotation one of " \
-                        + ",".join(ROTATIONS)
-                if any(o.split(".")[0] == item.split(".")[0] for o in out):
-                    return None, "a connector is listed twice"
-            elif not _printable(item, 1, 50):
-                return None, "items must be non-empty printable ASCII"
-            out.append(item)
-        return out, None
-
-    def _rotation(self, item):
-        cid, _, rot = item.partition(".")
-        if not cid.isdigit() or int(cid) > self._v["NumberOfConnectors"]:
-            return None
-        rot = _pick(rot, ROTATIONS)
-        return cid + "." + rot if rot else None
-
-
-def _parse_int(i, value):
-    lo, hi = KEYS[i + 3] or (0, _INT_MAX)
-    n = None
-    if type(value) is int:
-        n = value
-    elif isinstance(value, str):
-        s = value.strip()
-        if s and len(s) <= 10 and s.isdigit():
-            n = int(s)
-    if n is None or not lo <= n <= hi:
-        if hi == _INT_MAX:
-            return None, "must be an integer >= %d" % lo
-        return None, "must be an integer from %d to %d" % (lo, hi)
-    return n, None

@@ -1,6 +1,7 @@
 """Fixtures: a validating central system (tools/csms.py on the `ocpp` package) and agents on
 the MicroPython unix port (tools/unix-agent), both on loopback."""
 import os
+import subprocess
 import sys
 
 import pytest
@@ -13,6 +14,26 @@ from csms import CentralSystemThread  # noqa: E402
 # The heap a board has is small; every integration test runs the agent in a heap of this size
 # unless it says otherwise, so memory growth fails here rather than on a board.
 DEFAULT_HEAP = os.environ.get("TEST_MICROPY_HEAP", "256k")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def agent_bundle():
+    """The agent runs from the compiled unix bundle (make bundle BOARD=unix): what is deployed
+    is what is tested, and a heap as small as a board's holds it. TEST_AGENT_SOURCE=1 runs the
+    .py sources instead."""
+    if os.environ.get("TEST_AGENT_SOURCE"):
+        yield None
+        return
+    out = os.path.join(ROOT, "build", "unix-tests")  # its own copy: build tests remake build/unix
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "bundle.py"), "unix", "--out", out],
+                   check=True, stdout=subprocess.DEVNULL)
+    old = os.environ.get("AGENT_MODULES")
+    os.environ["AGENT_MODULES"] = out
+    yield out
+    if old is None:
+        os.environ.pop("AGENT_MODULES", None)
+    else:
+        os.environ["AGENT_MODULES"] = old
 
 
 @pytest.fixture
