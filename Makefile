@@ -25,3 +25,6 @@ schemas: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache
+
+# bundle, deploy, console, check (the boards)
+include boards.mk

@@ -5,5 +5,6 @@
 #     include("/path/to/this/repo/manifest.py")
 # main.py is not frozen: ports only run a main.py from the filesystem (copy firmware/main.py).
 package("ocpp", base_path="firmware")
+package("evse", base_path="firmware")
 module("store.py", base_path="firmware")
 module("settings.py", base_path="firmware")

@@ -1,0 +1,69 @@
+# Board targets: build, deploy, console, type check. Included by the Makefile (include boards.mk);
+# uses its VENV, PY and STAMP.
+#   make bundle BOARD=esp32_devkitc|rpi_pico_w|unix   compile to build/<board>/ and print the size
+#   make deploy BOARD=... PORT=/dev/ttyUSB0 [CONFIG=boards/<board>/config.json]
+#   make console PORT=/dev/ttyUSB0                     the board's REPL and log (Ctrl-] to leave)
+#   make check                                         board code against the port stubs (mypy)
+BOARD ?=
+PORT ?= auto
+CONFIG ?= boards/$(BOARD)/config.json
+MPREMOTE := $(VENV)/bin/mpremote
+MYPY := $(VENV)/bin/mypy
+CHECK_STAMP := $(VENV)/.check-installed
+# The stub packages of each port (versions pinned in requirements-check.txt)
+STUBS_esp32 := micropython-stdlib-stubs micropython-esp32-stubs
+STUBS_rp2 := micropython-stdlib-stubs micropython-rp2-rpi-pico-w-stubs
+# CHECK_SRC: directories checked instead of boards/common boards/<board> (used by a test)
+CHECK_SRC ?=
+
+.PHONY: bundle deploy console check check-esp32_devkitc check-rpi_pico_w _need-board
+
+_need-board:
+	@case "$(BOARD)" in esp32_devkitc|rpi_pico_w|unix) ;; \
+	  *) echo "BOARD=esp32_devkitc, rpi_pico_w or unix is needed (got '$(BOARD)')" >&2; exit 2;; esac
+
+bundle: $(STAMP) _need-board
+	@$(PY) tools/bundle.py $(BOARD)
+
+deploy: bundle
+	@tools/deploy.sh $(BOARD) "$(PORT)" "$(CONFIG)"
+
+console: $(STAMP)
+	@if [ "$(PORT)" != auto ] && [ ! -e "$(PORT)" ]; then \
+	  echo "console: no board at $(PORT)" >&2; exit 1; fi
+	$(MPREMOTE) connect $(PORT) repl
+
+# mypy into .venv, each port's stubs into build/typings-<port> (never .venv: both define machine)
+$(CHECK_STAMP): requirements-check.txt $(STAMP)
+	$(VENV)/bin/pip install --disable-pip-version-check -q $$(grep -E '^mypy==' requirements-check.txt)
+	touch $@
+
+build/typings-%/.installed: requirements-check.txt $(STAMP)
+	rm -rf build/typings-$*
+	$(VENV)/bin/pip install --disable-pip-version-check -q --no-deps --target build/typings-$* \
+	  $$(for p in $(STUBS_$*); do grep -E "^$$p==" requirements-check.txt; done)
+	touch $@
+
+# $(call mypy_check,BOARD,PORT): the board's code (CHECK_SRC, default boards/common and
+# boards/BOARD; manifest.py files are build recipes, not board code) against PORT's stubs
+mypy_check = @src="$(or $(CHECK_SRC),boards/common boards/$(1))"; \
+	echo "check $(1) against the $(2) stubs: $$src"; \
+	MYPYPATH=build/typings-$(2):$$(echo $$src | tr ' ' ':') \
+	$(MYPY) --config-file typings/mypy.ini --cache-dir build/mypy-cache-$(1) \
+	  --custom-typeshed-dir build/typings-$(2) $$(for d in $$src; do ls $$d/*.py | grep -v '/manifest.py$$'; done)
+
+check: check-esp32_devkitc check-rpi_pico_w
+
+check-esp32_devkitc: $(CHECK_STAMP) build/typings-esp32/.installed
+	$(call mypy_check,esp32_devkitc,esp32)
+
+check-rpi_pico_w: $(CHECK_STAMP) build/typings-rp2/.installed
+	$(call mypy_check,rpi_pico_w,rp2)
+
+## make test-bundle: the integration tests run the agent from the compiled unix bundle
+## (build/unix/*.mpy) instead of the sources: what is deployed is what was tested.
+## Needs tools/unix-agent to run main.py from the first AGENT_MODULES directory.
+.PHONY: test-bundle
+test-bundle: $(STAMP)
+	$(PY) tools/bundle.py unix
+	AGENT_MODULES=$(CURDIR)/build/unix $(PY) -m pytest host_tests/integration

@@ -1,0 +1,380 @@
+"""Scenarios run against each real board's board.py on the simulated machine (the test files
+mp_test_boards_<board>.py call them). ``name`` is the board directory."""
+import asyncio
+import os
+import time
+
+from board_bench import Bench
+
+INTERFACE = ("name", "phases", "voltage", "max_current_a", "pilot_levels", "set_pwm",
+             "set_contactor", "contactor_feedback", "meter_pulses", "meter_imp_per_kwh",
+             "rcd_tripped", "rcd_reset", "rcd_self_test", "temperature_c", "currents_a", "lock",
+             "has_lock", "led", "on_card", "feed_watchdog", "reset", "start")
+
+
+def tmpdir(what):
+    from binascii import hexlify
+
+    d = "/tmp/mp_boards_%s_%s" % (what, hexlify(os.urandom(6)).decode())
+    os.mkdir(d)
+    return d
+
+
+def rmtree(d):
+    for entry in os.ilistdir(d):
+        p = d + "/" + entry[0]
+        if entry[1] == 0x4000:
+            rmtree(p)
+        else:
+            os.remove(p)
+    os.rmdir(d)
+
+
+def interface(name):
+    b = Bench(name).board
+    for member in INTERFACE:
+        assert hasattr(b, member), member
+    assert b.name == name
+    assert b.phases in (1, 3) and b.voltage == 230 and b.max_current_a == 16
+    assert b.meter_imp_per_kwh == 1000 and b.has_lock is True
+    assert b.currents_a() is None
+
+
+def safe_at_start(name):
+    bench = Bench(name)
+    assert bench.pin_level("contactor") == 0
+    pwm = bench.machine.pwm_on(bench.pins["pilot_pwm"])
+    assert pwm.freq() == 1000 and pwm.duty_u16() == 65535  # steady +12 V: nothing offered
+
+
+def pilot(name):
+    from evse import pilot as fw
+
+    bench = Bench(name)
+    b, ev = bench.board, bench.ev
+    assert fw.classify(b.pilot_levels()[0]) == "A"
+    ev.state = "B"
+    h, low = b.pilot_levels()
+    assert fw.classify(h) == "B" and h == low  # no PWM yet
+    b.set_pwm(26.7)
+    for state in "BCD":
+        ev.state = state
+        h, low = b.pilot_levels()
+        assert fw.classify(h) == state and fw.diode_ok(low), (state, h, low)
+    ev.diode = False
+    ev.state = "C"
+    assert not fw.diode_ok(b.pilot_levels()[1])
+    ev.state = "E"
+    assert fw.classify(b.pilot_levels()[0]) == "E"
+    b.set_pwm(0)
+    ev.state = "B"
+    ev.diode = True
+    assert fw.classify(b.pilot_levels()[0]) == "F"
+
+
+def pilot_calibration_from_config(name):
+    # a front end whose divider reads 5 % higher: the config's calibration brings it back
+    import pilot_world
+
+    cal = {"adc_p12": int(pilot_world.counts(pilot_world.cp_volts(12, "A")) * 1.05),
+           "adc_m12": int(pilot_world.counts(pilot_world.cp_volts(-12, "A")) * 1.05)}
+    bench = Bench(name, {"hardware": {"pilot_cal": cal}})
+    m = bench.machine
+    src = m._adc_sources[bench.pins["pilot_adc"]]
+    m.adc_source(bench.pins["pilot_adc"], lambda: src() * 1.05)
+    h, low = bench.board.pilot_levels()
+    assert abs(h - 12) < 0.05 and h == low
+
+
+def contactor(name):
+    bench = Bench(name)
+    b = bench.board
+    assert b.contactor_feedback() is False
+    b.set_contactor(True)
+    assert bench.pin_level("contactor") == 1 and b.contactor_feedback() is True
+    b.set_contactor(False)
+    assert bench.pin_level("contactor") == 0 and b.contactor_feedback() is False
+    b.set_contactor(True)
+    bench.welded = True
+    b.set_contactor(False)
+    assert bench.pin_level("contactor") == 0 and b.contactor_feedback() is True  # welded
+    nofb = Bench(name, {"pins": {"contactor_fb": None}}).board
+    assert nofb.contactor_feedback() is None
+
+
+def meter(name):
+    bench = Bench(name, {"hardware": {"meter_imp_per_kwh": 10000}})
+    b = bench.board
+    assert b.meter_imp_per_kwh == 10000
+    assert b.meter_pulses()[0] == 0
+    for _ in range(5):
+        bench.s0_pulse()
+        time.sleep_ms(25)  # slower than the debounce, as a real meter at 22 kW (16 ms)
+        b.meter_pulses()  # the firmware reads as it goes (PCNT timestamps come from reads)
+    count, last_ms, interval = b.meter_pulses()
+    assert count == 5
+    assert 15 <= interval <= 60, interval
+    assert 0 <= time.ticks_diff(time.ticks_ms(), last_ms) < 100
+    none = Bench(name, {"pins": {"s0": None}}).board
+    assert none.meter_pulses() == (0, 0, 0)
+
+
+def rcd(name):
+    bench = Bench(name)
+    b, m = bench.board, bench.machine
+    b.set_contactor(True)
+    m.drive(bench.pins["rcd"], 1)  # the monitor trips
+    assert bench.pin_level("contactor") == 0  # opened from the IRQ, before any poll
+    m.drive(bench.pins["rcd"], 0)
+    assert b.rcd_tripped()  # latched
+    b.set_contactor(True)
+    assert bench.pin_level("contactor") == 0  # refuses to close while tripped
+    b.rcd_reset()
+    assert not b.rcd_tripped()
+    b.set_contactor(True)
+    assert bench.pin_level("contactor") == 1
+    assert not Bench(name, {"pins": {"rcd": None}}).board.rcd_tripped()
+
+
+async def rcd_self_test(name):
+    bench = Bench(name)
+    assert await bench.board.rcd_self_test() is True
+    assert not bench.board.rcd_tripped()
+    bench.rcm_broken = True
+    assert await bench.board.rcd_self_test() is False
+    nt = Bench(name, {"pins": {"rcd_test": None}}).board
+    assert await nt.rcd_self_test() is None
+
+
+def cable_lock(name):
+    bench = Bench(name, {"hardware": {"lock_pulse_ms": 20}})
+    b = bench.board
+    assert b.lock(True) is True and bench.pin_level("lock_fb") == 1
+    assert b.lock(False) is True and bench.pin_level("lock_fb") == 0
+    bench.lock_jammed = True
+    assert b.lock(True) is False
+    none = Bench(name, {"pins": {"lock_a": None, "lock_b": None, "lock_fb": None}}).board
+    assert none.has_lock is False and none.lock(True) is None
+
+
+def led(name):
+    bench = Bench(name)
+    b, m = bench.board, bench.machine
+    p = m.pin(bench.pins["led"])
+    b.led("fault")
+    start = len(p.history)
+    m.run_timers(2000)
+    assert sum(p.history[start:]) == 10  # 5 Hz blink: on in 10 of 20 slots
+    b.led("available")
+    m.run_timers(500)
+    assert p.level() == 1
+    b.led("unavailable")
+    m.run_timers(500)
+    assert p.level() == 0
+
+
+def temperature(name):
+    bench = Bench(name)
+    assert abs(bench.board.temperature_c() - 25) < 0.2
+    assert Bench(name, {"pins": {"temp_adc": None}}).board.temperature_c() is None
+
+
+def phase_selector(name, pin_a, pin_b):
+    bench = Bench(name, {"pins": {"phase_a": pin_a, "phase_b": pin_b}})
+    b, m = bench.board, bench.machine
+    assert b.select_phase(3) is True
+    assert (m.pin(pin_a).level(), m.pin(pin_b).level()) == (0, 1)
+    b.set_contactor(True)
+    assert b.select_phase(2) is False  # never under load
+    assert (m.pin(pin_a).level(), m.pin(pin_b).level()) == (0, 1)
+    assert Bench(name).board.select_phase(2) is None  # not fitted by default
+
+
+def expect_config_error(name, settings, *words):
+    try:
+        Bench(name, settings)
+    except ValueError as e:
+        for w in words:
+            assert w in str(e), (w, str(e))
+        return
+    raise AssertionError("accepted %r" % (settings,))
+
+
+def bad_config(name, not_adc_pin):
+    expect_config_error(name, {"pins": {"pilot_pwn": 3}}, "pins.pilot_pwn", "unknown")
+    expect_config_error(name, {"pins": {"pilot_adc": not_adc_pin}}, "pins.pilot_adc", "ADC")
+    expect_config_error(name, {"pins": {"contactor": None}}, "pins.contactor", "required")
+    expect_config_error(name, {"pins": {"s0": 5, "rfid_cs": 5}}, "GPIO 5")
+    expect_config_error(name, {"hardware": {"phases": 2}}, "hardware.phases")
+    expect_config_error(name, {"hardware": {"max_current_a": "16"}}, "hardware.max_current_a")
+    expect_config_error(name, {"hardware": {"contactor_fb": "maybe"}}, "hardware.contactor_fb")
+    expect_config_error(name, {"pins": [1, 2]}, "pins")
+
+
+def watchdog(name, default_ms, too_small, too_large):
+    bench = Bench(name)
+    assert bench.machine.wdt is None  # not armed until the agent feeds it
+    bench.board.feed_watchdog()
+    bench.board.feed_watchdog()
+    assert bench.machine.wdt.timeout_ms == default_ms and bench.machine.wdt.feeds == 2
+    expect_config_error(name, {"hardware": {"watchdog_ms": too_small}}, "hardware.watchdog_ms")
+    expect_config_error(name, {"hardware": {"watchdog_ms": too_large}}, "hardware.watchdog_ms")
+
+
+def watchdog_maintenance_flag(name):
+    here = os.getcwd()
+    d = tmpdir("wdt")
+    try:
+        os.chdir(d)
+        with open("wdt_off", "w"):
+            pass
+        bench = Bench(name)
+        bench.board.feed_watchdog()
+        assert bench.machine.wdt is None
+        assert any("wdt_off" in m for m in bench.logs)
+        os.remove("wdt_off")
+    finally:
+        os.chdir(here)
+        os.rmdir(d)
+
+
+def reset(name):
+    bench = Bench(name)
+    b, m = bench.board, bench.machine
+    b.set_contactor(True)
+    b.set_pwm(50)
+    for hard, kind in ((True, "hard"), (False, "soft")):
+        try:
+            b.reset(hard=hard)
+        except m.FakeReset:
+            pass
+        assert m.resets[-1] == kind
+    assert bench.pin_level("contactor") == 0  # outputs made safe first
+    assert m.pwm_on(bench.pins["pilot_pwm"]).duty_u16() == 65535
+
+
+async def start_network_clock_and_cards(name):
+    from mfrc522_sim import Card
+
+    settings = {"wifi": {"ssid": "depot", "password": "secret"}, "ntp_host": "ntp.example"}
+    bench = Bench(name, settings)
+    import network
+    import ntptime
+
+    network.reset_world(ap=("depot", "secret"))
+    b = bench.board
+    times = []
+    b.on_time = lambda: times.append(1)
+    cards = []
+    b.on_card = cards.append
+    await b.start(None)
+    for _ in range(50):
+        await asyncio.sleep_ms(20)
+        if b.net.isconnected() and times:
+            break
+    assert b.net.isconnected() and ntptime.calls == ["ntp.example"] and times == [1]
+    bench.chip.present(Card(b"\x04\x11\x22\x33\x44\x55\x66"))
+    for _ in range(30):
+        await asyncio.sleep_ms(50)
+        if cards:
+            break
+    assert cards == ["04112233445566"]
+
+
+async def wifi_reconnects(name):
+    settings = {"wifi": {"ssid": "depot", "password": "secret"}}
+    bench = Bench(name, settings)
+    import network
+    import ntptime
+
+    ntptime.reset_world(ok=False)  # NTP unreachable: the clock then comes from the CSMS
+    b = bench.board
+    net = b.net
+    net.check_ms = 20
+    net.backoff_min_ms = 20
+    net._backoff = 20
+    network.reset_world(ap=None)  # access point not there yet
+    task = asyncio.create_task(net.run())
+    await asyncio.sleep_ms(150)
+    assert not net.isconnected() and network.connects >= 1
+    network.access_point = ("depot", "secret")
+    for _ in range(50):
+        await asyncio.sleep_ms(20)
+        if net.isconnected():
+            break
+    assert net.isconnected() and net.joins == 1
+    net.wlan.drop()  # the link goes away
+    for _ in range(50):
+        await asyncio.sleep_ms(20)
+        if net.joins == 2:
+            break
+    assert net.isconnected() and net.joins == 2
+    assert net.ntp_ok_ms is None and any("NTP" in m for m in bench.logs)
+    task.cancel()
+
+
+async def wrong_password_is_not_fatal(name):
+    bench = Bench(name, {"wifi": {"ssid": "depot", "password": "nope"}})
+    import network
+
+    network.reset_world(ap=("depot", "secret"))
+    assert await bench.board.net.join() is False
+    assert any("join failed" in m for m in bench.logs)
+
+
+async def evse_session(name):
+    """The firmware's EVSE controller on this board: plug, authorise, charge, pause, unplug."""
+    from evse.controller import Evse
+    from store import Store
+
+    d = tmpdir("evse")
+    bench = Bench(name)
+    b, ev = bench.board, bench.ev
+    e = Evse(b, Store(d + "/"), log=bench.logs.append)
+    task = asyncio.create_task(e.run())
+
+    async def until(cond, ms=3000):
+        t0 = time.ticks_ms()
+        while not cond():
+            assert time.ticks_diff(time.ticks_ms(), t0) < ms, bench.logs
+            await asyncio.sleep_ms(10)
+
+    try:
+        ev.state = "B"
+        await until(lambda: e.state == "B")
+        e.offer(16)
+        e.allow(True)
+        pwm = bench.machine.pwm_on(bench.pins["pilot_pwm"])
+        assert pwm.duty_u16() == 17498  # 26.7 % = 16 A
+        ev.state = "C"
+        await until(lambda: bench.pin_level("contactor") == 1)
+        assert e.relay_closed and e.faults == []
+        assert bench.machine.pin(bench.pins["rcd_test"]).history  # self-tested first
+        ev.state = "B"
+        t0 = time.ticks_ms()
+        await until(lambda: bench.pin_level("contactor") == 0, 500)
+        assert time.ticks_diff(time.ticks_ms(), t0) <= 100
+        ev.state = "A"
+        await until(lambda: e.state == "A")
+        assert e.faults == []
+    finally:
+        task.cancel()
+        rmtree(d)
+
+
+def example_config(name):
+    """boards/<name>/config.example.json passes the firmware's settings check and builds the
+    board."""
+    import json
+
+    import settings
+
+    from board_bench import ROOT
+
+    path = ROOT + "/boards/" + name + "/config.example.json"
+    with open(path) as f:
+        cfg = json.load(f)
+    settings.check(cfg)  # raises on a key the firmware finds invalid
+    bench = Bench(name, cfg)
+    assert bench.board.max_current_a == cfg["hardware"]["max_current_a"]
+    assert bench.board.net.ssid == cfg["wifi"]["ssid"]
