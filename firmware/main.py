@@ -48,8 +48,14 @@ def build():
         fatal("config.json: %s" % e)
     config.has_ca_cert = bool(cfg.get("ca_cert"))
     config.has_client_cert = bool(cfg.get("client_cert") and cfg.get("client_key"))
-    board = board_module.Board(cfg, log=log)
-    return board, ChargePoint(cfg, board, store, config, url, log=log)
+    try:
+        board = board_module.Board(cfg, log=log)
+    except ValueError as e:  # a bad pins / hardware entry, named by the board
+        fatal(str(e))
+    from evse.controller import Evse
+
+    evse = Evse(board, store, log=log)
+    return board, ChargePoint(cfg, board, evse, store, config, url, log=log)
 
 
 def main():

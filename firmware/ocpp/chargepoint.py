@@ -3,8 +3,10 @@
     run() -> connect (back-off) -> BootNotification until Accepted -> StatusNotification 0..N
           -> Heartbeat / WebSocket ping while connected -> on loss, reconnect (no new boot)
 
-Handlers for central-system CALLs are registered by action name in `self.handlers`; those that
-belong here are the on_<Action> methods below (search for the action name to find them).
+Central-system commands are handled each by its own module, ocpp/ops/<Action>.py (OPS below):
+imported when the CALL arrives and dropped after it, so a rarely used command costs no heap
+while it is not running. The charge point's own messages are sent from here (boot, heartbeat,
+status), from connector.py (transactions, through txqueue.py) and from auth.py (Authorize).
 """
 import asyncio
 import binascii
@@ -14,8 +16,10 @@ import time
 from micropython import const
 
 from ocpp import rpc, ws
+from ocpp.auth import Authorization
 from ocpp.clock import Clock
-from ocpp.config import TooManyKeys
+from ocpp.connector import Connector
+from ocpp.txqueue import TxQueue
 
 FIRMWARE_VERSION = "0.1.0"
 NUM_CONNECTORS = const(1)
@@ -29,11 +33,17 @@ PENDING = "Pending"
 ACCEPTED = "Accepted"
 REJECTED = "Rejected"
 
+# The central system's commands this charge point implements: one module each in ocpp/ops.
+OPS = ("ChangeAvailability", "ChangeConfiguration", "ClearCache", "DataTransfer",
+       "GetConfiguration", "RemoteStartTransaction", "RemoteStopTransaction", "Reset",
+       "TriggerMessage", "UnlockConnector")
+
 
 class ChargePoint:
-    def __init__(self, settings, board, store, config, url, log=print):
+    def __init__(self, settings, board, evse, store, config, url, log=print):
         self.settings = settings
         self.board = board
+        self.evse = evse
         self.store = store
         self.config = config
         self.url = url
@@ -43,13 +53,15 @@ class ChargePoint:
         self.max_message = settings.get("ws_max_message", DEFAULT_MAX_MESSAGE)
         self.registration = None  # None (never answered), Pending, Accepted or Rejected
         self.connected = False
-        self.handlers = {
-            "ChangeConfiguration": self.on_ChangeConfiguration,
-            "GetConfiguration": self.on_GetConfiguration,
-            "Reset": self.on_Reset,
-        }
-        self.rpc = rpc.Rpc(self.handlers, log, timeout_s=config.get("MessageTimeout") or 30)
+        # DataTransfer: vendorId -> async fn(messageId, data) -> response payload
+        self.vendors = {}
+        config.set("SupportedFeatureProfiles", "Core,RemoteTrigger")
+        self.rpc = rpc.Rpc({}, log, timeout_s=config.get("MessageTimeout") or 30, ops=OPS,
+                           context=self)
         self.rpc.gate = self._gate
+        self.txq = TxQueue(store, self.rpc, config, log)
+        self.txq.on_result = self._tx_answered
+        self.auth = Authorization(store, config, self.clock, self.rpc, log)
         # connector 0 is the charge point as a whole
         self.status = ["Available"] * (NUM_CONNECTORS + 1)
         self.error = ["NoError"] * (NUM_CONNECTORS + 1)
@@ -61,17 +73,58 @@ class ChargePoint:
         self._reconnect = False
         config.watch("AuthorizationKey", self._credentials_changed)
         config.watch("SecurityProfile", self._credentials_changed)
+        self.connector = Connector(self, evse)
+        self.connector.recover()
+        if not self.connector.operative[0]:
+            self.status[0] = "Unavailable"
         board.status_fields = self.status_fields
+        board.on_card = self._card
+        board.on_time = self._time_set
 
     # -- the main loop -------------------------------------------------------------------------
     async def run(self):
         """Run until a Reset; returns "Hard" or "Soft"."""
+        tasks = [asyncio.create_task(self.evse.run()),
+                 asyncio.create_task(self.connector.run()),
+                 asyncio.create_task(self.txq.run(self.online)),
+                 asyncio.create_task(self._link())]
         asyncio.create_task(self.board.start(self))
-        link = asyncio.create_task(self._link())
         await self._done.wait()
-        link.cancel()
+        for t in tasks:
+            t.cancel()
         await asyncio.sleep_ms(0)
         return self.reset_kind
+
+    def online(self):
+        """Connected and accepted: OCPP requests may be sent."""
+        return self.connected and self.registration == ACCEPTED
+
+    def send_later(self, action, payload):
+        """Send a message that is not transaction-related; it is lost if offline."""
+        if self.online():
+            asyncio.create_task(self.send_quietly(action, payload))
+
+    async def send_quietly(self, action, payload):
+        """Send a message that is not transaction-related; log, do not raise, if it fails."""
+        try:
+            await self.rpc.call(action, payload)
+        except (rpc.CallError, rpc.NotConnected, asyncio.TimeoutError) as e:
+            self.log("%s not delivered: %s" % (action, _why(e)))
+
+    def _time_set(self):
+        """The board set the clock from NTP: it wins over the central system's time."""
+        self.clock.offset = 0
+        self.clock.synced = True
+        self.clock.ntp = True
+
+    def _card(self, id_tag):
+        asyncio.create_task(self.connector.present(id_tag))
+
+    def _tx_answered(self, action, record, conf):
+        if action == "StartTransaction":
+            self.connector.start_answered(record["r"], conf)
+        elif action == "StopTransaction" and conf.get("idTagInfo"):
+            self.auth.remember(record["p"].get("idTag"), conf["idTagInfo"])
 
     async def _link(self):
         backoff = BACKOFF_MIN_MS
@@ -248,32 +301,29 @@ class ChargePoint:
         for c in range(NUM_CONNECTORS + 1):
             now = (self.status[c], self.error[c])
             if self.reported[c] != now:
-                await self.rpc.call("StatusNotification", {
-                    "connectorId": c, "errorCode": now[1], "status": now[0],
-                    "timestamp": self.clock.iso()})
                 self.reported[c] = now
+                await self.status_notification(c)
+
+    async def status_notification(self, c):
+        """StatusNotification of connector c with its current status."""
+        try:
+            await self.rpc.call("StatusNotification", {
+                "connectorId": c, "errorCode": self.error[c], "status": self.status[c],
+                "timestamp": self.clock.iso()})
+        except (rpc.CallError, asyncio.TimeoutError) as e:
+            self.log("StatusNotification: %s" % _why(e))
 
     def status_fields(self):
         """Agent fields in the simulator's `status` answer."""
-        return {"connector_status": self.status[1], "transaction_id": None,
-                "registration": self.registration, "connected": self.connected}
+        fields = self.evse.status_fields()
+        fields.update({"connector_status": self.status[1],
+                       "transaction_id": self.connector.transaction_id(),
+                       "in_transaction": self.connector.tx is not None,
+                       "queued_messages": len(self.txq),
+                       "registration": self.registration, "connected": self.connected})
+        return fields
 
-    # -- configuration -------------------------------------------------------------------------
-    async def on_GetConfiguration(self, payload):
-        keys = payload.get("key")
-        try:
-            known, unknown = self.config.get_configuration(keys or None)
-        except TooManyKeys:
-            raise rpc.CallError(rpc.OCCURENCE_CONSTRAINT_VIOLATION,
-                                "more than GetConfigurationMaxKeys (%d) keys" % self.config.max_keys)
-        result = {"configurationKey": known}
-        if unknown:
-            result["unknownKey"] = unknown
-        return result
-
-    async def on_ChangeConfiguration(self, payload):
-        return {"status": self.config.change(payload["key"], payload["value"])}
-
+    # -- credentials and restarts --------------------------------------------------------------
     def _credentials_changed(self, value):
         # A01 / A05: reconnect with the new password or profile once the answer is sent.
         self._reconnect = True
@@ -286,18 +336,15 @@ class ChargePoint:
             self.log("link: credentials changed; reconnecting")
             await sock.close()
 
-    # -- reset ---------------------------------------------------------------------------------
-    async def on_Reset(self, payload):
-        kind = payload["type"]
-
-        async def restart():
-            self.reset_kind = kind
-            sock = self._ws
-            if sock is not None:
-                await sock.close()
-            self._done.set()
-
-        return {"status": "Accepted"}, restart
+    async def restart(self, kind):
+        """Leave run() so that main.py resets the board ("Soft" or "Hard")."""
+        self.evse.allow(False)
+        self.evse.persist()
+        self.reset_kind = kind
+        sock = self._ws
+        if sock is not None:
+            await sock.close()
+        self._done.set()
 
 
 def _redact(frame):

@@ -11,6 +11,7 @@ class Clock:
     def __init__(self):
         self.offset = 0  # seconds to add to time.time()
         self.synced = False
+        self.ntp = False  # the board keeps the time from NTP: the central system's is ignored
 
     def now(self):
         """Seconds since the port's epoch, corrected by the last sync."""
@@ -24,7 +25,7 @@ class Clock:
     def sync(self, text):
         """Adopt the central system's time; False (and no change) if it cannot be parsed."""
         t = parse_iso(text)
-        if t is None:
+        if t is None or self.ntp:
             return False
         self.offset = t - int(time.time())
         self.synced = True

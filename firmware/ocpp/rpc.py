@@ -15,7 +15,7 @@ import json
 import time
 from micropython import const
 
-from ocpp import validate
+from ocpp import lazy, validate
 
 MAX_ID_LEN = const(36)
 
@@ -53,10 +53,14 @@ class Rpc:
     CALLRESULT is on the wire (TriggerMessage must answer before sending what it triggers).
     A handler must never await `call()` itself: the answer could not be read meanwhile.
     A handler raises CallError to answer with a CALLERROR.
+    ops: actions handled by a module ocpp/ops/<Action>.py, `async def handle(context, payload)`
+    with the same contract, imported for the call and dropped after it (ocpp/lazy.py).
     """
 
-    def __init__(self, handlers, log, timeout_s=30):
+    def __init__(self, handlers, log, timeout_s=30, ops=(), context=None):
         self.handlers = handlers
+        self.ops = ops
+        self.context = context
         self.log = log
         self.timeout_ms = timeout_s * 1000
         self.gate = None  # optional fn(action) -> None | "drop" | (code, description)
@@ -149,6 +153,8 @@ class Rpc:
             return
         action, payload = msg[2], msg[3]
         handler = self.handlers.get(action)
+        if handler is None and action in self.ops:
+            handler = action  # a module in ocpp/ops
         if handler is None:
             if validate.known(action):
                 await self._send_error(ws, uid, NOT_SUPPORTED, action + " is not supported")
@@ -169,7 +175,13 @@ class Rpc:
             return
         after = None
         try:
-            result = await handler(payload)
+            if handler is action:
+                try:
+                    result = await lazy.use("ops." + action).handle(self.context, payload)
+                finally:
+                    lazy.drop("ops." + action)
+            else:
+                result = await handler(payload)
             if isinstance(result, tuple):
                 result, after = result
         except CallError as e:

@@ -1,0 +1,1 @@
+"""One module per central-system command (CALL), named after its action: handle(cp, payload)."""
