@@ -343,6 +343,7 @@ class Connector:
             if delta > 0 and abs(self.evse.power_w() - self._last_power) > delta:
                 self._sample(now, interval)  # seed 003: an early sample, interval restarts
         if time.ticks_diff(now, self._saved_ms) >= SAVE_MS:
+            self.evse.persist()  # the register on flash never lags what is reported
             tx["wh"] = self.evse.energy_wh()
             tx["at"] = self.cp.clock.iso()
             self._save_tx()
@@ -358,6 +359,7 @@ class Connector:
             self.cp.txq.push("MeterValues", {"connectorId": self.n, "transactionId": None,
                                              "meterValue": [mv]}, tx["ref"])
         self._stop_data("Sample.Periodic")
+        self.evse.persist()  # the register on flash never lags a value reported
         tx["wh"] = self.evse.energy_wh()
         tx["at"] = self.cp.clock.iso()
         self._save_tx()

@@ -15,7 +15,7 @@ import json
 import time
 from micropython import const
 
-from ocpp import lazy, validate
+from ocpp import lazy
 
 MAX_ID_LEN = const(36)
 
@@ -156,7 +156,7 @@ class Rpc:
         if handler is None and action in self.ops:
             handler = action  # a module in ocpp/ops
         if handler is None:
-            if validate.known(action):
+            if _validator_says("known", action):
                 await self._send_error(ws, uid, NOT_SUPPORTED, action + " is not supported")
             else:
                 await self._send_error(ws, uid, NOT_IMPLEMENTED, "unknown action " + action)
@@ -169,7 +169,7 @@ class Rpc:
             if verdict:
                 await self._send_error(ws, uid, verdict[0], verdict[1])
                 return
-        problem = validate.validate(action, payload)
+        problem = _validate(action, payload)
         if problem:
             await self._send_error(ws, uid, problem[0], problem[1])
             return
@@ -200,7 +200,7 @@ class Rpc:
             self.log("rpc: CALLRESULT %s matches no outstanding CALL; ignored" % uid)
             return
         payload = msg[2]
-        problem = validate.validate(self._pending_action + "Response", payload) if len(msg) == 3 \
+        problem = _validate(self._pending_action + "Response", payload) if len(msg) == 3 \
             else (FORMATION_VIOLATION, "CALLRESULT must be [3, id, payload]")
         self._reply = CallError(problem[0], "invalid %s.conf: %s" % (self._pending_action, problem[1])) \
             if problem else payload
@@ -225,6 +225,20 @@ class Rpc:
                 self._replied.set()
             return
         await self._send_error(ws, uid or "-1", GENERIC_ERROR, desc)
+
+
+def _validator_says(what, *args):
+    """Ask ocpp.validate (known / validate). The validator and its schema tables are loaded for
+    the question and dropped after it: a frozen build keeps them in flash anyway."""
+    try:
+        return getattr(lazy.use("validate"), what)(*args)
+    finally:
+        lazy.drop("validate")
+        lazy.drop("schemas")
+
+
+def _validate(name, payload):
+    return _validator_says("validate", name, payload)
 
 
 def _id_from_head(head):
