@@ -4,7 +4,7 @@ PY        := $(VENV)/bin/python
 MICROPY   := $(VENV)/bin/micropython
 STAMP     := $(VENV)/.installed
 
-.PHONY: test sim venv schemas clean
+.PHONY: test sim bench venv schemas clean
 venv: $(STAMP)
 $(STAMP): requirements.txt
 	python3 -m venv $(VENV)
@@ -18,6 +18,10 @@ test: $(STAMP)
 ## make sim: the agent on the unix board against the bundled development CSMS
 sim: $(STAMP)
 	$(PY) tools/sim.py
+
+## make bench: figures (heap, contactor timing, bundle sizes); prints, asserts nothing
+bench: $(STAMP)
+	$(PY) tools/bench.py
 
 ## make schemas: regenerate the validation tables from the ocpp package's JSON schemas
 schemas: $(STAMP)

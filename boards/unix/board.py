@@ -62,6 +62,10 @@ class Board:
         self.pwm_duty = 100
         self.relay = False  # the contacts as they are
         self._commanded = False  # what the firmware asked for
+        # contactor timing as a test bench would measure it (see _latency)
+        self._asked_ms = None
+        self._left_c_ms = None
+        self.latency = {"close_ms": None, "open_ms": None, "open_max_ms": None}
         self.feedback_fitted = True
         self._rcd_latched = False
         self.selftest_result = True  # what rcd_self_test() answers
@@ -121,7 +125,23 @@ class Board:
         self._commanded = bool(closed)
         if not closed and "weld" in self.faults:
             return  # welded contacts stay closed
+        if bool(closed) != self.relay:
+            self._latency(closed)
         self.relay = bool(closed)
+
+    def _latency(self, closing):
+        """How long the firmware took: EV asked (C) -> closed, EV left C -> opened (ms)."""
+        since = self._asked_ms if closing else self._left_c_ms
+        if since is None:
+            return
+        ms = time.ticks_diff(self._now(), since)
+        if closing:
+            self.latency["close_ms"] = ms
+            self._asked_ms = None
+        else:
+            self.latency["open_ms"] = ms
+            self.latency["open_max_ms"] = max(self.latency["open_max_ms"] or 0, ms)
+            self._left_c_ms = None
 
     def contactor_feedback(self):
         return self.relay if self.feedback_fitted else None
@@ -205,6 +225,10 @@ class Board:
     # -- the EV (control port) -------------------------------------------------------------------
     def ev(self, state):
         self._advance()
+        if state == "C" and self.ev_state != "C":
+            self._asked_ms = self._now()
+        elif state != "C" and self.ev_state == "C":
+            self._left_c_ms = self._now()
         self.ev_state = state
 
     def set_ev_max(self, amps):
@@ -262,6 +286,7 @@ class Board:
         self.heap_live_peak = max(self.heap_live_peak, live)
         s["heap"] = {"live": live, "free": gc.mem_free(), "live_peak": self.heap_live_peak,
                      "after_imports": self.heap_after_imports}
+        s["contactor_latency"] = dict(self.latency)
         return s
 
     # -- system ----------------------------------------------------------------------------------
