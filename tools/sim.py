@@ -49,6 +49,7 @@ def say(text):
 
 
 async def wait_for_action(cs, action, since=0, timeout=30):
+    """The charge point's next CALL with this action (from message index `since`)."""
     for _ in range(int(timeout * 10)):
         for m in cs.messages[since:]:
             if m.cp_id == CP and m.direction == "in" and m.parsed and m.parsed[0] == 2 \
@@ -58,16 +59,47 @@ async def wait_for_action(cs, action, since=0, timeout=30):
     raise RuntimeError("no %s from the agent within %d s" % (action, timeout))
 
 
+def ev_do(port, command):
+    reply = control(port, command)
+    print("    ev> %-12s %s" % (command, "ok" if reply.get("ok") else reply), flush=True)
+    return reply
+
+
+def show_status(port):
+    s = control(port, "status")
+    print("    status: pilot %s, contactor %s, %s A offered, %d W, %d Wh, connector %s, tx %s"
+          % (s["pilot_state"], "closed" if s["relay_closed"] else "open", s["offered_a"],
+             s["power_w"], s["energy_wh"], s["connector_status"], s["transaction_id"]), flush=True)
+
+
 async def demo(cs, port):
     say("waiting for the agent to boot")
     await wait_for_action(cs, "BootNotification")
     await wait_for_action(cs, "StatusNotification")
-    say("booted; HeartbeatInterval is 10 s")
-    await wait_for_action(cs, "Heartbeat", timeout=15)
-    say("the central system reads some configuration keys")
+    say("booted; the central system reads some configuration keys and sets the meter interval")
     await cs.call(CP, "GetConfiguration", {"key": ["HeartbeatInterval", "MeterValueSampleInterval",
                                                    "NumberOfConnectors", "NoSuchKey"]})
-    say("simulator status: %s" % json.dumps(control(port, "status")))
+    await cs.call(CP, "ChangeConfiguration", {"key": "MeterValueSampleInterval", "value": "3"})
+    say("a charging session: the driver plugs in and presents a card")
+    mark = len(cs.messages)
+    ev_do(port, "plug")
+    await asyncio.sleep(0.5)
+    ev_do(port, "card 04A2B3C4")
+    await wait_for_action(cs, "StartTransaction", since=mark)
+    say("the EV asks for energy (state C): the contactor closes")
+    ev_do(port, "charge")
+    await asyncio.sleep(1)
+    show_status(port)
+    say("charging for 8 s: MeterValues every 3 s")
+    await asyncio.sleep(8)
+    show_status(port)
+    say("the driver presents the same card: the transaction stops")
+    mark = len(cs.messages)
+    ev_do(port, "card 04A2B3C4")
+    await wait_for_action(cs, "StopTransaction", since=mark)
+    ev_do(port, "unplug")
+    await asyncio.sleep(1)
+    show_status(port)
 
 
 def main():
@@ -98,7 +130,8 @@ async def run(args):
     try:
         await demo(cs, ctl_port)
         if not args.no_console and sys.stdin.isatty():
-            say("console: central-system commands (help), or ev <command> for the EV")
+            say("console: central-system commands (help), e.g. RemoteStartTransaction "
+                "{\"idTag\": \"ABC\"}; or ev <command> for the EV: ev plug, ev charge, ev status")
             await console(cs, stdin=_split_ev_lines(ctl_port))
     finally:
         agent.terminate()
