@@ -62,6 +62,7 @@ class Board:
         self.pwm_duty = 100
         self.relay = False  # the contacts as they are
         self._commanded = False  # what the firmware asked for
+        self.phase_selected = None  # phase relay (OnePhaseChargingPhase)
         # contactor timing as a test bench would measure it (see _latency)
         self._asked_ms = None
         self._left_c_ms = None
@@ -219,6 +220,14 @@ class Board:
     def led(self, pattern):
         self.led_pattern = pattern
 
+    def select_phase(self, phase):
+        """The phase relay for a single-phase EV (OnePhaseChargingPhase): switched only with the
+        contactor open; True when switched."""
+        if self.relay:
+            return False
+        self.phase_selected = phase
+        return True
+
     def feed_watchdog(self):
         self.watchdog_feeds += 1
 
@@ -287,6 +296,7 @@ class Board:
         s["heap"] = {"live": live, "free": gc.mem_free(), "live_peak": self.heap_live_peak,
                      "after_imports": self.heap_after_imports}
         s["contactor_latency"] = dict(self.latency)
+        s["phase_selected"] = self.phase_selected
         return s
 
     # -- system ----------------------------------------------------------------------------------

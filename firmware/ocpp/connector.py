@@ -67,6 +67,8 @@ class Connector:
         self._next_aligned = None
         evse.set_available(self.operative[0] and self.operative[1])
         evse.add_listener(self._on_evse)
+        self.select_phase()
+        self.config.watch("OnePhaseChargingPhase", lambda v: self.select_phase())
 
     # -- start-up ------------------------------------------------------------------------------
     def recover(self):
@@ -156,10 +158,21 @@ class Connector:
                 self.plugged_ms = now
         elif new == "A" and was:
             self.log("connector: cable out")
+            self.select_phase()
             self.finishing = False
             self.plugged_ms = None
             if self.tx is not None and self.config.get("StopTransactionOnEVSideDisconnect"):
                 asyncio.create_task(self.stop("EVDisconnected"))
+
+    def select_phase(self):
+        """OnePhaseChargingPhase (seed 002): the grid phase a single-phase EV gets, through the
+        board's phase relay where one is fitted. It changes only while no vehicle is connected."""
+        select = getattr(self.cp.board, "select_phase", None)
+        if select is None or self.plugged():
+            return
+        phase = self.config.get("OnePhaseChargingPhase")
+        if select(phase):
+            self.log("connector: single-phase EVs get phase L%d" % phase)
 
     # -- starting ------------------------------------------------------------------------------
     def can_start(self):

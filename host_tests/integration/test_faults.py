@@ -94,3 +94,23 @@ def test_contactor_opens_within_100_ms_while_the_agent_is_busy(csms, make_agent)
         agent.wait_status(lambda s: s["connector_status"] == "Available"
                           and not s["in_transaction"], timeout=15)
     print("worst contactor-open latency while busy: %d ms" % worst)
+
+
+def test_one_phase_charging_phase_switches_only_without_a_vehicle(csms, make_agent):
+    """Seed 002: OnePhaseChargingPhase selects the phase relay; it takes effect only while no
+    vehicle is connected."""
+    agent = boot(csms, make_agent)
+    assert agent.status()["phase_selected"] == 1
+    assert csms.call(CP, "ChangeConfiguration", {"key": "OnePhaseChargingPhase",
+                                                 "value": "3"})["status"] == "Accepted"
+    agent.wait_status(lambda s: s["phase_selected"] == 3)
+    ev(agent, "plug")
+    agent.wait_status(lambda s: s["connector_status"] == "Preparing")  # after the debounce
+    assert csms.call(CP, "ChangeConfiguration", {"key": "OnePhaseChargingPhase",
+                                                 "value": "2"})["status"] == "Accepted"
+    time.sleep(0.5)
+    assert agent.status()["phase_selected"] == 3  # a vehicle is connected
+    ev(agent, "unplug")
+    agent.wait_status(lambda s: s["phase_selected"] == 2)
+    assert csms.call(CP, "ChangeConfiguration", {"key": "OnePhaseChargingPhase",
+                                                 "value": "4"})["status"] == "Rejected"
