@@ -417,7 +417,12 @@ class Connector:
         mv = self.metering.meter_value(items, context, ts)
         if data and data[-1]["timestamp"] == mv["timestamp"] and \
                 data[-1]["sampledValue"][0]["context"] == context:
-            data[-1]["sampledValue"].extend(mv["sampledValue"])  # sampled + aligned, one reading
+            # sampled + aligned at one instant: one reading, each measurand and phase once
+            have = data[-1]["sampledValue"]
+            seen = [(v["measurand"], v.get("phase")) for v in have]
+            for v in mv["sampledValue"]:
+                if (v["measurand"], v.get("phase")) not in seen:
+                    have.append(v)
             return
         data.append(mv)
         if len(data) > STOP_DATA_MAX:

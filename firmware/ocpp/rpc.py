@@ -12,6 +12,7 @@ generated from the official schemas before its handler sees it.
 """
 import asyncio
 import json
+import random
 import time
 from micropython import const
 
@@ -67,6 +68,8 @@ class Rpc:
         self.ws = None
         self.last_tx_ms = time.ticks_ms()
         self._lock = asyncio.Lock()
+        # Unique ids across reboots too: a per-boot prefix, then a counter ("3f9a0c1e-17").
+        self._id_prefix = "%08x-" % random.getrandbits(32)
         self._next_id = 0
         self._pending_id = None
         self._pending_action = None
@@ -85,7 +88,7 @@ class Rpc:
             if ws is None:
                 raise NotConnected()
             self._next_id += 1
-            uid = str(self._next_id)
+            uid = self._id_prefix + str(self._next_id)
             self._pending_id = uid
             self._pending_action = action
             self._reply = None

@@ -17,14 +17,15 @@ DEFAULT_HEAP = os.environ.get("TEST_MICROPY_HEAP", "256k")
 
 
 @pytest.fixture(scope="session", autouse=True)
-def agent_bundle():
+def agent_bundle(tmp_path_factory):
     """The agent runs from the compiled unix bundle (make bundle BOARD=unix): what is deployed
     is what is tested, and a heap as small as a board's holds it. TEST_AGENT_SOURCE=1 runs the
     .py sources instead."""
     if os.environ.get("TEST_AGENT_SOURCE"):
         yield None
         return
-    out = os.path.join(ROOT, "build", "unix-tests")  # its own copy: build tests remake build/unix
+    # A bundle of this session's own: build tests remake build/unix, other runs their own.
+    out = str(tmp_path_factory.mktemp("bundle"))
     subprocess.run([sys.executable, os.path.join(ROOT, "tools", "bundle.py"), "unix", "--out", out],
                    check=True, stdout=subprocess.DEVNULL)
     old = os.environ.get("AGENT_MODULES")
