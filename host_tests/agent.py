@@ -9,10 +9,13 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAUNCHER = os.path.join(ROOT, "tools", "unix-agent")
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from simctl import control as _control  # noqa: E402
 
 
 def free_port():
@@ -105,17 +108,9 @@ class Agent:
     def control(self, line, timeout=10):
         """Send one control-port command; returns the decoded JSON reply."""
         deadline = time.time() + timeout
-        while True:
+        while True:  # the agent may still be starting (or restarting after a Reset)
             try:
-                with socket.create_connection(("127.0.0.1", self.control_port), timeout=5) as s:
-                    s.sendall(line.encode() + b"\n")
-                    buf = b""
-                    while not buf.endswith(b"\n"):
-                        chunk = s.recv(4096)
-                        if not chunk:
-                            break
-                        buf += chunk
-                    return json.loads(buf)
+                return _control(self.control_port, line)
             except (ConnectionRefusedError, ConnectionResetError):
                 if time.time() > deadline:
                     raise

@@ -90,17 +90,21 @@ def _tls_csms(tmp_path, trusted=True):
     return CentralSystemThread(ssl_context=ctx, passwords={CP: PASSWORD}).start(), paths
 
 
+def _wss_agent(make_agent, cs, paths):
+    """An agent on wss:// (profile 2) with our test CA in its flash root as ca.pem."""
+    agent = make_agent(None, csms_url="wss://localhost:%d/ocpp" % cs.port, security_profile=2,
+                       authorization_key=PASSWORD, ca_cert="ca.pem", start=False)
+    os.makedirs(agent.state, exist_ok=True)
+    with open(paths["ca_cert_pem"], "rb") as src, \
+            open(os.path.join(agent.state, "ca.pem"), "wb") as dst:
+        dst.write(src.read())
+    return agent.start()
+
+
 def test_wss_with_a_verified_certificate_profile_2(make_agent, tmp_path):
     cs, paths = _tls_csms(tmp_path)
     try:
-        agent = make_agent(None, csms_url="wss://localhost:%d/ocpp" % cs.port,
-                           security_profile=2, authorization_key=PASSWORD, ca_cert="ca.pem",
-                           start=False)
-        os.makedirs(agent.state, exist_ok=True)
-        with open(paths["ca_cert_pem"], "rb") as src, \
-                open(os.path.join(agent.state, "ca.pem"), "wb") as dst:
-            dst.write(src.read())
-        agent.start()
+        _wss_agent(make_agent, cs, paths)
         cs.wait_for(CP, "StatusNotification", timeout=30)
         assert cs.call(CP, "GetConfiguration", {"key": ["SecurityProfile"]}
                        )["configurationKey"][0]["value"] == "2"
@@ -112,14 +116,7 @@ def test_wss_with_a_verified_certificate_profile_2(make_agent, tmp_path):
 def test_wss_with_an_untrusted_certificate_never_connects(make_agent, tmp_path):
     cs, paths = _tls_csms(tmp_path, trusted=False)
     try:
-        agent = make_agent(None, csms_url="wss://localhost:%d/ocpp" % cs.port,
-                           security_profile=2, authorization_key=PASSWORD, ca_cert="ca.pem",
-                           start=False)
-        os.makedirs(agent.state, exist_ok=True)
-        with open(paths["ca_cert_pem"], "rb") as src, \
-                open(os.path.join(agent.state, "ca.pem"), "wb") as dst:
-            dst.write(src.read())
-        agent.start()
+        agent = _wss_agent(make_agent, cs, paths)
         agent.wait_log("connect failed.*(certificate|CA|verif)", timeout=20, count=2)
         assert CP not in cs.cs.connected and not cs.messages
     finally:

@@ -1,9 +1,7 @@
 # ocpp/config.py: the OCPP configuration keys (MicroPython).
 import gc
-import os
 
-from binascii import hexlify
-
+from mp_tmp import fresh_dir, rmtree
 from store import Store
 from ocpp.config import Config, KEYS, TooManyKeys, SUPPORTED_MEASURANDS, measurand_phase
 
@@ -32,21 +30,11 @@ OTHER_KEYS = ("SecurityProfile", "FreeCharging", "FreeChargingIdTag", "LockCable
 KEY_HEX = "0001020304050607FFFFFFFFFFFFFFFFFFFFFFFF"  # OCPP-J 6.2.2's example (20 bytes)
 
 
-def rmtree(path):
-    for entry in os.ilistdir(path):
-        p = path + "/" + entry[0]
-        if entry[1] == 0x4000:
-            rmtree(p)
-        else:
-            os.remove(p)
-    os.rmdir(path)
-
-
 class Env:
     """A fresh store directory and a log that remembers its lines."""
 
     def __init__(self):
-        self.dir = "/tmp/mp_config_" + hexlify(os.urandom(6)).decode()
+        self.dir = fresh_dir("mp_config")
         self.store = Store(self.dir)
         self.lines = []
 

@@ -1,26 +1,10 @@
 # store.py: atomic JSON documents and the append-only Journal (MicroPython).
 import gc
 import os
+from mp_tmp import fresh_dir, rmtree
 
-from binascii import hexlify
 
 from store import Store, Journal
-
-
-def fresh_dir():
-    d = "/tmp/mp_store_" + hexlify(os.urandom(6)).decode()
-    os.mkdir(d)
-    return d
-
-
-def rmtree(path):
-    for entry in os.ilistdir(path):
-        p = path + "/" + entry[0]
-        if entry[1] == 0x4000:
-            rmtree(p)
-        else:
-            os.remove(p)
-    os.rmdir(path)
 
 
 class Log:

@@ -2,6 +2,7 @@
 mp_test_boards_<board>.py call them). ``name`` is the board directory."""
 import asyncio
 import os
+from mp_tmp import fresh_dir, rmtree
 import time
 
 from board_bench import Bench
@@ -13,21 +14,7 @@ INTERFACE = ("name", "phases", "voltage", "max_current_a", "pilot_levels", "set_
 
 
 def tmpdir(what):
-    from binascii import hexlify
-
-    d = "/tmp/mp_boards_%s_%s" % (what, hexlify(os.urandom(6)).decode())
-    os.mkdir(d)
-    return d
-
-
-def rmtree(d):
-    for entry in os.ilistdir(d):
-        p = d + "/" + entry[0]
-        if entry[1] == 0x4000:
-            rmtree(p)
-        else:
-            os.remove(p)
-    os.rmdir(d)
+    return fresh_dir("mp_boards_" + what)
 
 
 def interface(name):
