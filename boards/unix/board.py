@@ -213,9 +213,10 @@ class Board:
 
     # -- other devices ---------------------------------------------------------------------------
     def lock(self, locked):
-        if self.lock_ok:
+        ok = self.lock_ok and "lock" not in self.faults  # `fault lock`: the actuator jams
+        if ok:
             self.locked = bool(locked)
-        return self.lock_ok
+        return ok
 
     def led(self, pattern):
         self.led_pattern = pattern

@@ -2,13 +2,13 @@
 
 One command per line, exactly one JSON object per line back:
     plug | charge | pause | unplug | card <idTag> | ev_max <amps>
-    fault <rcd|diode|weld|overtemp|ground> | clear | status
+    fault <rcd|diode|weld|overtemp|ground|lock> | clear | status
     -> {"ok": true, ...}  or  {"ok": false, "error": "..."}
 """
 import asyncio
 import json
 
-FAULTS = ("rcd", "diode", "weld", "overtemp", "ground")
+FAULTS = ("rcd", "diode", "weld", "overtemp", "ground", "lock")
 _MAX_LINE = 256
 
 

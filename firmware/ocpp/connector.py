@@ -280,7 +280,8 @@ class Connector:
                                                                       meter_stop))
         self.finishing = self.plugged()
         board = self.cp.board
-        if board.has_lock and not self.config.get("LockCablePermanently"):
+        if board.has_lock and not self.config.get("LockCablePermanently") and \
+                (reason != "EVDisconnected" or self.config.get("UnlockConnectorOnEVSideDisconnect")):
             board.lock(False)
         if self.scheduled is not None:
             connector_id, operative = self.scheduled

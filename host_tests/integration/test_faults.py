@@ -114,3 +114,33 @@ def test_one_phase_charging_phase_switches_only_without_a_vehicle(csms, make_age
     agent.wait_status(lambda s: s["phase_selected"] == 2)
     assert csms.call(CP, "ChangeConfiguration", {"key": "OnePhaseChargingPhase",
                                                  "value": "4"})["status"] == "Rejected"
+
+
+def test_unlock_failure_still_stops_the_transaction(csms, make_agent):
+    """TC_030: the lock actuator jams: UnlockConnector answers UnlockFailed; the transaction on
+    the connector is stopped first all the same (reason UnlockCommand)."""
+    agent = boot(csms, make_agent)
+    tx = start_session(csms, agent)
+    ev(agent, "fault lock")
+    mark = csms.mark()
+    assert csms.call(CP, "UnlockConnector", {"connectorId": 1})["status"] == "UnlockFailed"
+    stop = csms.wait_for(CP, "StopTransaction", since=mark).parsed[3]
+    assert stop["reason"] == "UnlockCommand" and stop["transactionId"] == tx.id
+    assert agent.status()["locked"] is True
+
+
+def test_cable_unlocks_on_ev_side_disconnect_only_if_configured(csms, make_agent):
+    """TC_005_1 / TC_005_2: StopTransactionOnEVSideDisconnect=true stops the transaction; the cable
+    is unlocked only when UnlockConnectorOnEVSideDisconnect is true."""
+    agent = boot(csms, make_agent)
+    for unlock in ("true", "false"):
+        assert csms.call(CP, "ChangeConfiguration", {"key": "UnlockConnectorOnEVSideDisconnect",
+                                                     "value": unlock})["status"] == "Accepted"
+        start_session(csms, agent)
+        assert agent.status()["locked"] is True
+        mark = csms.mark()
+        ev(agent, "unplug")
+        stop = csms.wait_for(CP, "StopTransaction", since=mark).parsed[3]
+        assert stop["reason"] == "EVDisconnected"
+        agent.wait_status(lambda s: not s["in_transaction"])
+        assert agent.status()["locked"] is (unlock == "false"), unlock
