@@ -1,0 +1,570 @@
+"""make bench: the agent's figures, measured as users run it; prints them, asserts nothing.
+
+    .venv/bin/python tools/bench.py [--quick] [--only heap|latency|bundle]
+
+The agent is tools/unix-agent on the compiled unix bundle (build/unix-bench, AGENT_MODULES),
+against tools/csms.py's CentralSystemThread in this process, its EV driven over the simulator
+control port. Figures:
+
+  heap     the smallest MICROPY_HEAP (bisected in 8k steps) at which the boot + configuration
+           scenario, and a full charging session, pass; heap after imports and live peak of each
+           at a comfortable 256k (status "heap")
+  latency  contactor timing (status "contactor_latency", the simulator's ms clock): EV enters C
+           -> closed, EV leaves C (pause / unplug) -> open; min/median/max, idle and while the
+           central system keeps the agent busy (a full GetConfiguration and a 60 kB frame)
+  bundle   bundle sizes for every board (tools/bundle.py)
+
+The report goes to stdout and, as JSON, to build/bench.json. The exit status is 1 only when
+something is broken (a scenario fails even in the largest heap, a session cannot run).
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "host_tests"))
+from csms import CentralSystemThread  # noqa: E402
+from agent import Agent  # noqa: E402
+
+CP = "BENCH_1"
+TAG = "BENCH-TAG"
+BUNDLE_DIR = os.path.join(ROOT, "build", "unix-bench")
+REPORT_JSON = os.path.join(ROOT, "build", "bench.json")
+BOARDS = ("esp32_devkitc", "rpi_pico_w", "unix")
+COMFORTABLE_HEAP_K = 256
+PROBE_TIMEOUT_S = 25
+# Every measurand the agent supports: the session scenario samples them all (the heaviest
+# MeterValues it builds), as the session heap test does.
+ALL_MEASURANDS = ("Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage,"
+                  "Current.Offered,Power.Offered")
+BIG_FRAME_CHARS = 60000
+
+
+class Failed(Exception):
+    """A scenario did not pass (the reason is the message)."""
+
+
+# -- one agent against one central system ------------------------------------------------------
+
+class Run:
+    """A fresh central system and agent (own state directory) with a deadline.
+
+    Every wait checks the agent log for MemoryError, so a probe in too small a heap fails at
+    once instead of waiting for its timeout (the launcher would restart the crashed agent)."""
+
+    def __init__(self, heap_k, timeout, boot_interval=300):
+        self.heap_k = heap_k
+        self.deadline = time.monotonic() + timeout
+        self.boot_interval = boot_interval
+        self.csms = None
+        self.agent = None
+        self._state = None
+
+    def __enter__(self):
+        self._state = tempfile.TemporaryDirectory(prefix="bench-")
+        try:
+            self.csms = CentralSystemThread(boot_interval=self.boot_interval).start()
+            config = {"charge_point_id": CP, "vendor": "Bench", "model": "UnixSim",
+                      "serial_number": "BENCH-0001",
+                      "csms_url": "ws://127.0.0.1:%d/ocpp" % self.csms.port}
+            self.agent = Agent(os.path.join(self._state.name, "agent"), config,
+                               heap="%dk" % self.heap_k).start()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            if self.agent is not None:
+                self.agent.stop()  # SIGTERM, then SIGKILL of its process group
+        finally:
+            if self.csms is not None:
+                self.csms.stop()
+            self._state.cleanup()
+
+    # checks
+
+    def left(self):
+        return self.deadline - time.monotonic()
+
+    def check(self):
+        log = self.agent.log()
+        if "MemoryError" in log:
+            raise Failed("MemoryError in the agent log: " + _line_with(log, "MemoryError"))
+        if self.csms.violations:
+            raise Failed("schema violation: %s" % self.csms.violations[0][:200])
+        if self.left() <= 0:
+            raise Failed("timed out")
+
+    # the central system's record
+
+    def wait_call(self, action, since=0, **fields):
+        """The charge point's first `action` CALL (Msg) at index >= since with these fields."""
+        def match(p):
+            return all(p.get(k) == v for k, v in fields.items())
+        while True:
+            self.check()
+            try:
+                return self.csms.wait_for(CP, action, since=since, predicate=match,
+                                          timeout=min(0.5, max(self.left(), 0.05)))
+            except TimeoutError:
+                if self.left() <= 0:
+                    raise Failed("no %s %s within the timeout" % (action, fields or ""))
+
+    def answer(self, msg):
+        """Our CALLRESULT payload to the charge point's CALL `msg`."""
+        reply = self.csms.wait_reply(msg.parsed[1], cp_id=CP, direction="out",
+                                     timeout=max(self.left(), 0.1))
+        if reply.parsed[0] != 3:
+            raise Failed("%s answered with a CALLERROR" % msg.parsed[2])
+        return reply.parsed[2]
+
+    def call(self, action, payload):
+        self.check()
+        try:
+            return self.csms.call(CP, action, payload, timeout=max(min(10, self.left()), 1))
+        except Exception as e:  # noqa: BLE001 - any failure of the call fails the scenario
+            self.check()  # a MemoryError behind it is the better reason
+            raise Failed("%s: %s: %s" % (action, type(e).__name__, e)) from None
+
+    def change(self, key, value, expect="Accepted"):
+        status = self.call("ChangeConfiguration", {"key": key, "value": value})["status"]
+        if status != expect:
+            raise Failed("ChangeConfiguration %s=%s: %s, not %s" % (key, value, status, expect))
+
+    # the control port
+
+    def ev(self, command):
+        reply = self.agent.control(command)
+        if not reply.get("ok"):
+            raise Failed("control %r: %r" % (command, reply))
+        return reply
+
+    def status(self):
+        return self.agent.control("status")
+
+    def wait_status(self, predicate, what, poll_s=0.02):
+        while True:
+            self.check()
+            s = self.status()
+            if predicate(s):
+                return s
+            if self.left() <= 0:
+                raise Failed("status never showed %s" % what)
+            time.sleep(poll_s)
+
+
+def _line_with(text, word):
+    for line in text.splitlines():
+        if word in line:
+            return line.strip()[:200]
+    return ""
+
+
+# -- scenarios ------------------------------------------------------------------------------------
+
+def booted(run):
+    """BootNotification Accepted, then StatusNotification for connectors 0 and 1."""
+    boot = run.wait_call("BootNotification")
+    if run.answer(boot)["status"] != "Accepted":
+        raise Failed("BootNotification not Accepted")
+    run.wait_call("StatusNotification", connectorId=0)
+    run.wait_call("StatusNotification", connectorId=1)
+
+
+def boot_and_configuration(run):
+    """Boot, a full GetConfiguration, one ChangeConfiguration Accepted and one Rejected, one
+    Heartbeat (the boot answer's interval is 2 s)."""
+    booted(run)
+    if not run.call("GetConfiguration", {}).get("configurationKey"):
+        raise Failed("GetConfiguration returned no keys")
+    run.change("MeterValueSampleInterval", "10")
+    run.change("HeartbeatInterval", "x", expect="Rejected")
+    run.wait_call("Heartbeat", since=run.csms.mark())
+
+
+def charging_session(run):
+    """Plug, card, StartTransaction, charge with MeterValues every second for ~3 s, the same card
+    stops it, StopTransaction, unplug, Available."""
+    booted(run)
+    run.change("MeterValueSampleInterval", "1")
+    run.change("MeterValuesSampledData", ALL_MEASURANDS)
+    mark = run.csms.mark()
+    run.ev("plug")
+    run.wait_call("StatusNotification", since=mark, connectorId=1, status="Preparing")
+    run.ev("card " + TAG)
+    start = run.wait_call("StartTransaction", since=mark, idTag=TAG)
+    tx = run.answer(start)["transactionId"]
+    run.ev("charge")
+    run.wait_status(lambda s: s["relay_closed"], "the contactor closed")
+    charging = run.csms.mark()
+    time.sleep(3)
+    run.wait_call("MeterValues", since=charging, transactionId=tx)
+    samples = [m for m in run.csms.messages[charging:]
+               if m.direction == "in" and m.parsed and m.parsed[0] == 2
+               and m.parsed[2] == "MeterValues"]
+    if len(samples) < 2:
+        raise Failed("only %d MeterValues in 3 s at interval 1" % len(samples))
+    mark = run.csms.mark()
+    run.ev("card " + TAG)
+    run.wait_call("StopTransaction", since=mark, transactionId=tx)
+    run.ev("unplug")
+    run.wait_call("StatusNotification", since=mark, connectorId=1, status="Available")
+
+
+SCENARIOS = {"boot_config": (boot_and_configuration, 2),  # (steps, boot interval = heartbeat)
+             "session": (charging_session, 300)}
+TITLES = {"boot_config": "boot + configuration", "session": "charging session"}
+
+
+def probe(name, heap_k, timeout=PROBE_TIMEOUT_S):
+    """Run scenario `name` once in MICROPY_HEAP=heap_k: (passed, reason, status "heap")."""
+    steps, boot_interval = SCENARIOS[name]
+    with Run(heap_k, timeout, boot_interval) as run:
+        try:
+            steps(run)
+            run.check()
+            return True, "", run.status()["heap"]
+        except Failed as e:
+            return False, str(e), None
+        except Exception as e:  # noqa: BLE001 - e.g. the control port gone in a small heap
+            try:
+                run.check()
+            except Failed as why:
+                return False, str(why), None
+            return False, "%s: %s" % (type(e).__name__, e), None
+
+
+# -- 1, 2: heap -----------------------------------------------------------------------------------
+
+def smallest_heap(name, lo_k, hi_k, step_k, out, confirm=True):
+    """Bisect the smallest heap (k, a multiple of step_k in lo_k..hi_k) at which scenario `name`
+    passes, assuming more heap never hurts. Returns (k or None, probes); k is lo_k when even
+    that passes (so "<= lo_k"), None when hi_k fails. Near the limit a probe's fate depends on
+    where the collector runs, so with `confirm` the answer must pass a second time; if it does
+    not, the next size up is tried."""
+    sizes = list(range(lo_k, hi_k + 1, step_k))
+    probes = []
+
+    def passes(i):
+        k = sizes[i]
+        t = time.monotonic()
+        ok, reason, _ = probe(name, k)
+        probes.append({"heap_k": k, "passed": ok, "reason": reason,
+                       "seconds": round(time.monotonic() - t, 1)})
+        out("    %-20s %4dk  %-4s %5.1f s  %s" % (TITLES[name], k, "ok" if ok else "FAIL",
+                                                  probes[-1]["seconds"], reason[:90]))
+        return ok
+
+    if not passes(len(sizes) - 1):
+        return None, probes
+    lo, hi = 0, len(sizes) - 1  # sizes[hi] passes
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if passes(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    while confirm and hi < len(sizes) - 1 and not passes(hi):
+        hi += 1
+    return sizes[hi], probes
+
+
+def heap_figures(lo_k, hi_k, step_k, out, confirm=True):
+    result = {"range_k": [lo_k, hi_k, step_k], "smallest_k": {}, "probes": {},
+              "at_%dk" % COMFORTABLE_HEAP_K: {}}
+    broken = []
+    out("Smallest MICROPY_HEAP (bisect %dk..%dk, step %dk):" % (lo_k, hi_k, step_k))
+    for name in SCENARIOS:
+        k, probes = smallest_heap(name, lo_k, hi_k, step_k, out, confirm)
+        result["smallest_k"][name] = k
+        result["probes"][name] = probes
+        if k is None:
+            broken.append("%s fails even at %dk: %s" % (TITLES[name], hi_k, probes[-1]["reason"]))
+    for name in SCENARIOS:
+        ok, reason, heap = probe(name, COMFORTABLE_HEAP_K)
+        if not ok:
+            broken.append("%s fails at %dk: %s" % (TITLES[name], COMFORTABLE_HEAP_K, reason))
+            heap = {}
+        result["at_%dk" % COMFORTABLE_HEAP_K][name] = {
+            "after_imports": heap.get("after_imports"), "live_peak": heap.get("live_peak")}
+    return result, broken
+
+
+def print_heap(result, out):
+    at = result["at_%dk" % COMFORTABLE_HEAP_K]
+    lo_k = result["range_k"][0]
+    out("")
+    out("  smallest MICROPY_HEAP that passes; heap in use (bytes) at %dk. The 64-bit unix port"
+        % COMFORTABLE_HEAP_K)
+    out("  counts about twice a 32-bit board's bytes, and .mpy code sits in the heap here.")
+    out("  %-22s %14s %15s %12s" % ("scenario", "smallest heap", "after imports",
+                                     "live peak"))
+    for name in SCENARIOS:
+        k = result["smallest_k"][name]
+        smallest = "FAILS" if k is None else ("<= %dk" % k if k == lo_k else "%dk" % k)
+        out("  %-22s %14s %15s %12s" % (TITLES[name], smallest,
+                                         _num(at[name]["after_imports"]),
+                                         _num(at[name]["live_peak"])))
+
+
+def _num(n):
+    return "-" if n is None else "{:,}".format(n)
+
+
+# -- 3: contactor timing --------------------------------------------------------------------------
+
+def _keep_busy(run, n):
+    """A full GetConfiguration and a 60 kB DataTransfer frame (the agent refuses it with a
+    CALLERROR), each from its own thread: the agent reads, answers and refuses while the EV
+    moves. Returns (threads, {unique id: what}, errors)."""
+    big_id, get_id = "bench-big-%d" % n, "bench-getconf-%d" % n
+    big = json.dumps([2, big_id, "DataTransfer", {"vendorId": "bench",
+                                                  "data": "A" * BIG_FRAME_CHARS}])
+    errors = []
+
+    def get_configuration():
+        try:
+            run.csms.call(CP, "GetConfiguration", {}, timeout=15, unique_id=get_id)
+        except Exception as e:  # noqa: BLE001 - reported as broken by the caller
+            errors.append("GetConfiguration: %s" % e)
+
+    threads = [threading.Thread(target=get_configuration),
+               threading.Thread(target=lambda: run.csms.send_raw(CP, big))]
+    for t in threads:
+        t.start()
+    return threads, {big_id: "60 kB frame", get_id: "GetConfiguration"}, errors
+
+
+def _load_done(run, load, since):
+    """Wait for the load to end; returns ms from `since` (time.time()) to the agent's last
+    reply to it: > 0 means the agent was still busy with it after the EV left C."""
+    threads, ids, errors = load
+    for t in threads:
+        t.join(20)
+    last = None
+    for uid, what in ids.items():
+        reply = run.csms.wait_reply(uid, cp_id=CP, timeout=max(run.left(), 1))
+        if what == "60 kB frame" and reply.parsed[0] != 4:
+            errors.append("the 60 kB frame was not refused with a CALLERROR")
+        last = reply.time if last is None else max(last, reply.time)
+    if errors:
+        raise Failed("; ".join(errors))
+    return round((last - since) * 1000, 1)
+
+
+def _switch(run, command, closed):
+    """Send `command`; wait for the contactor to be `closed`. Returns (simulator ms from the
+    status, host ms for the control port's reply to the command). The status is first asked for
+    after the contactor should have moved: every status answer runs a collection in the agent,
+    and polling it hard would slow down the very loop being timed."""
+    t = time.monotonic()
+    run.ev(command)
+    reply_ms = (time.monotonic() - t) * 1000
+    time.sleep(0.3 if closed else 0.1)
+    s = run.wait_status(lambda s: s["relay_closed"] is closed,
+                        "the contactor %s" % ("closed" if closed else "open"))
+    return s["contactor_latency"]["close_ms" if closed else "open_ms"], reply_ms
+
+
+def contactor_timing(reps, busy, out):
+    """`reps` sessions on one agent at the comfortable heap, each: plug, card, charge (close),
+    pause (open), charge (close), unplug (open). busy: load the agent as the EV leaves C."""
+    keys = ["close_ms", "open_pause_ms", "open_unplug_ms", "reply_pause_ms",
+            "reply_unplug_ms"] + (["busy_until_ms"] if busy else [])
+    series = {k: [] for k in keys}
+    timeout = 30 + reps * 8
+    with Run(COMFORTABLE_HEAP_K, timeout) as run:
+        booted(run)
+        for n in range(reps):
+            mark = run.csms.mark()
+            run.ev("plug")
+            run.wait_call("StatusNotification", since=mark, connectorId=1, status="Preparing")
+            run.ev("card " + TAG)
+            run.answer(run.wait_call("StartTransaction", since=mark, idTag=TAG))
+            for leave in ("pause", "unplug"):
+                series["close_ms"].append(_switch(run, "charge", True)[0])
+                # the load is on its way (threads into the central system's loop) as the EV
+                # leaves C
+                load = _keep_busy(run, 2 * n + (leave == "unplug")) if busy else None
+                left_c = time.time()
+                sim_ms, reply_ms = _switch(run, leave, False)
+                series["open_%s_ms" % leave].append(sim_ms)
+                series["reply_%s_ms" % leave].append(round(reply_ms, 1))
+                if load:
+                    series["busy_until_ms"].append(_load_done(run, load, left_c))
+            run.wait_call("StopTransaction", since=mark)
+            run.wait_status(lambda s: s["connector_status"] == "Available"
+                            and not s.get("in_transaction"), "Available")
+        run.check()
+    out("    %s: %d sessions done" % ("busy" if busy else "idle", reps))
+    return {k: summary(v) for k, v in series.items()}
+
+
+def summary(values):
+    if not values:
+        return {"n": 0}
+    return {"n": len(values), "min": min(values), "median": round(statistics.median(values), 1),
+            "max": max(values), "samples": values}
+
+
+def latency_figures(reps, out):
+    out("Contactor timing (%d sessions idle, %d busy):" % (reps, reps))
+    result, broken = {}, []
+    for mode in ("idle", "busy"):
+        try:
+            result[mode] = contactor_timing(reps, mode == "busy", out)
+        except Failed as e:
+            broken.append("contactor timing (%s): %s" % (mode, e))
+        except Exception as e:  # noqa: BLE001 - e.g. the control port gone: broken, say why
+            broken.append("contactor timing (%s): %s: %s" % (mode, type(e).__name__, e))
+    result["worst_open_ms"] = {m: max(result[m][k]["max"] for k in ("open_pause_ms",
+                                                                    "open_unplug_ms"))
+                               for m in ("idle", "busy") if m in result}
+    return result, broken
+
+
+def print_latency(result, out):
+    out("")
+    out("  simulator ms clock: the EV changes state -> the contactor moves (closing waits out")
+    out("  the pilot debounce on purpose; opening is what IEC 61851-1 bounds at 100 ms);")
+    out("  host ms: the control port's reply to pause/unplug (how soon the agent's loop took it),")
+    out("  and the agent's last reply to the load after the EV left C (the load overlapped)")
+    out("  %-36s %5s %8s %8s %8s" % ("", "n", "min", "median", "max"))
+    rows = (("charge -> closed", "close_ms"), ("pause -> open", "open_pause_ms"),
+            ("unplug -> open", "open_unplug_ms"), ("pause reply (host)", "reply_pause_ms"),
+            ("unplug reply (host)", "reply_unplug_ms"),
+            ("last reply to the load (host)", "busy_until_ms"))
+    for mode in ("idle", "busy"):
+        if mode not in result:
+            continue
+        for title, key in rows:
+            if key not in result[mode]:
+                continue
+            s = result[mode][key]
+            out("  %-36s %5d %8s %8s %8s" % ("%s, %s" % (title, mode), s["n"], _ms(s.get("min")),
+                                             _ms(s.get("median")), _ms(s.get("max"))))
+    worst = result.get("worst_open_ms") or {}
+    out("  worst contactor opening (simulator clock): %s"
+        % ", ".join("%s %s ms" % (m, _ms(v)) for m, v in worst.items()))
+
+
+def _ms(v):
+    return "-" if v is None else ("%d" % v if float(v).is_integer() else "%.1f" % v)
+
+
+# -- 4: bundle sizes ------------------------------------------------------------------------------
+
+_BUNDLE_LINE = re.compile(r"bundle (\S+) \(([^)]*)\): (\d+) files, (\d+) bytes")
+
+
+def bundle(board, out_dir):
+    """tools/bundle.py BOARD --out out_dir; returns (files, bytes, arch, the line it printed)."""
+    r = subprocess.run([sys.executable, os.path.join(HERE, "bundle.py"), board, "--out", out_dir],
+                       capture_output=True, text=True)
+    line = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else ""
+    m = _BUNDLE_LINE.search(line)
+    if r.returncode != 0 or not m:
+        raise Failed("bundle %s failed: %s%s" % (board, r.stdout, r.stderr))
+    return int(m.group(3)), int(m.group(4)), m.group(2), line
+
+
+def bundle_figures(out, unix_dir):
+    result, broken = {}, []
+    with tempfile.TemporaryDirectory(prefix="bench-bundle-") as tmp:
+        for board in BOARDS:
+            # the unix bundle is the one the agent runs from; the others go to a scratch
+            # directory so nobody's build/<board> changes under them
+            out_dir = unix_dir if board == "unix" else os.path.join(tmp, board)
+            try:
+                files, size, arch, _ = bundle(board, out_dir)
+                result[board] = {"files": files, "bytes": size, "arch": arch}
+            except Failed as e:
+                broken.append(str(e))
+    return result, broken
+
+
+def print_bundles(result, out):
+    out("")
+    out("  %-15s %-15s %6s %10s" % ("board", "code", "files", "bytes"))
+    for board in BOARDS:
+        if board in result:
+            b = result[board]
+            out("  %-15s %-15s %6d %10s" % (board, b["arch"], b["files"], _num(b["bytes"])))
+
+
+# -- main -----------------------------------------------------------------------------------------
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true",
+                    help="fewer repetitions and a narrower bisect (a smoke run)")
+    ap.add_argument("--only", choices=("heap", "latency", "bundle"), help="one section")
+    ap.add_argument("--heap-range", metavar="LO:HI",
+                    help="bisect between these heaps in k (default 96:320, quick 160:224)")
+    ap.add_argument("--reps", type=int, help="sessions per contactor-timing run (default 10, "
+                    "quick 3)")
+    ap.add_argument("--json", default=REPORT_JSON,
+                    help="where the figures go (default %(default)s)")
+    ap.add_argument("--bundle-dir", default=BUNDLE_DIR,
+                    help="where the agent's unix bundle is built (default %(default)s)")
+    args = ap.parse_args(argv)
+    lo_k, hi_k = (160, 224) if args.quick else (96, 320)
+    if args.heap_range:
+        lo_k, hi_k = (int(x) for x in args.heap_range.lower().replace("k", "").split(":"))
+    reps = args.reps or (3 if args.quick else 10)
+    sections = [args.only] if args.only else ["bundle", "heap", "latency"]
+
+    def out(text=""):
+        print(text, flush=True)
+
+    started = time.monotonic()
+    report = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "quick": args.quick}
+    broken = []
+    out("make bench: the agent on the MicroPython unix port, from the compiled bundle %s"
+        % os.path.relpath(args.bundle_dir, ROOT))
+    # the agent always runs from a fresh unix bundle; the bundle section builds it with the others
+    if "bundle" in sections:
+        out("\n== Bundle sizes (tools/bundle.py)")
+        report["bundle"], why = bundle_figures(out, args.bundle_dir)
+        broken += why
+        print_bundles(report["bundle"], out)
+        if "unix" not in report["bundle"] and sections != ["bundle"]:
+            sections = []  # no bundle to run the agent from
+    else:
+        bundle("unix", args.bundle_dir)
+    os.environ["AGENT_MODULES"] = os.path.abspath(args.bundle_dir)
+    if "heap" in sections:
+        out("\n== Heap")
+        report["heap"], why = heap_figures(lo_k, hi_k, 8, out, confirm=not args.quick)
+        broken += why
+        print_heap(report["heap"], out)
+    if "latency" in sections:
+        out("\n== Contactor timing at MICROPY_HEAP=%dk" % COMFORTABLE_HEAP_K)
+        report["latency"], why = latency_figures(reps, out)
+        broken += why
+        print_latency(report["latency"], out)
+    report["seconds"] = round(time.monotonic() - started, 1)
+    report["broken"] = broken
+    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+    with open(args.json, "w") as f:
+        json.dump(report, f, indent=1)
+    out("\n%d s; figures in %s" % (report["seconds"], os.path.relpath(args.json, ROOT)))
+    for why in broken:
+        out("BROKEN: " + why)
+    return 1 if broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
