@@ -60,6 +60,9 @@ INT_MAX = const(2147483647)
 MAX_KEY_LEN = const(50)
 MAX_VALUE_LEN = const(500)
 
+# Optional keys are listed only where the feature exists (OCPP 1.6 section 9: a present optional
+# key means the functionality is there): no BlinkRepeat / LightIntensity (no dimmable light),
+# MaxEnergyOnInvalidId or MinimumStatusDuration.
 # The key table: one flat constant tuple, four items per key (no tuple per row: ~2.5 KB less
 # heap on the unix port; a frozen build keeps it all in flash). GetConfiguration lists keys in
 # this order. Limits: None, (lo, hi) for an integer (default: >= 0), max length for a string;
@@ -69,24 +72,20 @@ KEYS = (
     "AllowOfflineTxForUnknownId", T_BOOL | ACC_RW, False, None,
     "AuthorizationCacheEnabled", T_BOOL | ACC_RW, False, None,
     "AuthorizeRemoteTxRequests", T_BOOL | ACC_RW, True, None,
-    "BlinkRepeat", T_INT | ACC_RW, 0, None,
     "ClockAlignedDataInterval", T_INT | ACC_RW, 0, None,
     "ConnectionTimeOut", T_INT | ACC_RW, 30, None,
     "ConnectorPhaseRotation", T_ROT | ACC_RW, "0.RST,1.RST", None,
     "ConnectorPhaseRotationMaxLength", T_INT | ACC_R, 2, None,
     "GetConfigurationMaxKeys", T_INT | ACC_R, 60, None,
     "HeartbeatInterval", T_INT | ACC_RW, 240, None,
-    "LightIntensity", T_INT | ACC_RW, 100, (0, 100),
     "LocalAuthorizeOffline", T_BOOL | ACC_RW, True, None,
     "LocalPreAuthorize", T_BOOL | ACC_RW, False, None,
-    "MaxEnergyOnInvalidId", T_INT | ACC_RW, 0, None,
     "MessageTimeout", T_INT | ACC_RW | F_REBOOT, 30, (1, 3600),
     "MeterValuesAlignedData", T_MEAS | ACC_RW, "Energy.Active.Import.Register", None,
     "MeterValuesAlignedDataMaxLength", T_INT | ACC_R, 8, None,
     "MeterValuesSampledData", T_MEAS | ACC_RW, "Energy.Active.Import.Register", None,
     "MeterValuesSampledDataMaxLength", T_INT | ACC_R, 8, None,
     "MeterValueSampleInterval", T_INT | ACC_RW, 60, None,
-    "MinimumStatusDuration", T_INT | ACC_RW, 0, None,
     "NumberOfConnectors", T_INT | ACC_R, 1, (1, 16),
     "ResetRetries", T_INT | ACC_RW, 3, None,
     "StopTransactionMaxMeterValues", T_INT | ACC_R, 20, None,

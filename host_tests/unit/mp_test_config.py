@@ -7,11 +7,11 @@ from ocpp.config import Config, KEYS, TooManyKeys, SUPPORTED_MEASURANDS, measura
 
 CORE_KEYS = (  # OCPP 1.6 section 9.1 with errata v4.0 (3.82 MessageTimeout, 3.89)
     "AllowOfflineTxForUnknownId", "AuthorizationCacheEnabled", "AuthorizeRemoteTxRequests",
-    "BlinkRepeat", "ClockAlignedDataInterval", "ConnectionTimeOut", "ConnectorPhaseRotation",
+    "ClockAlignedDataInterval", "ConnectionTimeOut", "ConnectorPhaseRotation",
     "ConnectorPhaseRotationMaxLength", "GetConfigurationMaxKeys", "HeartbeatInterval",
-    "LightIntensity", "LocalAuthorizeOffline", "LocalPreAuthorize", "MaxEnergyOnInvalidId",
+    "LocalAuthorizeOffline", "LocalPreAuthorize",
     "MeterValuesAlignedData", "MeterValuesAlignedDataMaxLength", "MeterValuesSampledData",
-    "MeterValuesSampledDataMaxLength", "MeterValueSampleInterval", "MinimumStatusDuration",
+    "MeterValuesSampledDataMaxLength", "MeterValueSampleInterval",
     "NumberOfConnectors", "ResetRetries", "StopTransactionOnEVSideDisconnect",
     "StopTransactionOnInvalidId", "StopTxnAlignedData", "StopTxnAlignedDataMaxLength",
     "StopTxnSampledData", "StopTxnSampledDataMaxLength", "SupportedFeatureProfiles",
@@ -137,7 +137,7 @@ def test_rejected_values_change_nothing():
                 ("HeartbeatInterval", "+5"), ("HeartbeatInterval", "99999999999"),
                 ("HeartbeatInterval", "1e3"), ("ConnectionTimeOut", "0x10"),
                 ("WebSocketPingInterval", "-1"), ("WebSocketPingInterval", "-30"),
-                ("LightIntensity", "101"), ("OnePhaseChargingPhase", "4"),
+                ("OnePhaseChargingPhase", "4"),
                 ("OnePhaseChargingPhase", "0"), ("MessageTimeout", "0"),
                 ("StopTransactionOnInvalidId", "yes"), ("StopTransactionOnInvalidId", "1"),
                 ("StopTransactionOnInvalidId", ""), ("FreeCharging", "truee"),
