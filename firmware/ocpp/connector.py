@@ -4,6 +4,7 @@ The status is never set by hand: it is worked out from the facts every step (OCP
 4.9 with the errata), so it always follows the table of allowed transitions:
 
     EVSE fault                           -> Faulted (errorCode from the EVSE)
+    cable lock failed at the start       -> Faulted (ConnectorLockFailure) until the cable is out
     transaction: energy withheld (CS invalidated the idTag, stopping, nothing offered)
                                           -> SuspendedEVSE
                  EV in C                  -> Charging
@@ -57,6 +58,7 @@ class Connector:
         self.pending = None  # (idTag, parentIdTag, deadline ms): authorised, waiting for the cable
         self.plugged_ms = None  # cable in without an idTag since (ConnectionTimeOut)
         self.finishing = False
+        self.lock_failed = False  # the cable lock did not engage: no transaction (TC_024)
         self.pilot = "A"
         self.status = None
         self.busy = False  # a card is being authorised
@@ -129,6 +131,8 @@ class Connector:
         evse = self.evse
         if evse.faults:
             return "Faulted", evse.error_code()
+        if self.lock_failed:
+            return "Faulted", "ConnectorLockFailure"
         tx = self.tx
         if tx is not None:
             if tx.get("suspended") or tx.get("stopping") or evse.offered_a() == 0:
@@ -160,6 +164,7 @@ class Connector:
             self.log("connector: cable out")
             self.select_phase()
             self.finishing = False
+            self.lock_failed = False
             self.plugged_ms = None
             if self.tx is not None and self.config.get("StopTransactionOnEVSideDisconnect"):
                 asyncio.create_task(self.stop("EVDisconnected"))
@@ -177,8 +182,9 @@ class Connector:
     # -- starting ------------------------------------------------------------------------------
     def can_start(self):
         """May a new transaction start now (state, availability, registration)?"""
-        return self.tx is None and not self.evse.faults and self.operative[0] and \
-            self.operative[1] and self.cp.registration in (None, "Accepted")
+        return self.tx is None and not self.evse.faults and not self.lock_failed and \
+            self.operative[0] and self.operative[1] and \
+            self.cp.registration in (None, "Accepted")
 
     def plugged(self):
         return self.evse.state in PLUGGED
@@ -199,6 +205,13 @@ class Connector:
         self.pending = None
         self.plugged_ms = None
         self.finishing = False
+        board = self.cp.board
+        if board.has_lock and board.lock(True) is False:
+            # No energy through an unlocked plug: report it and wait for the cable to go.
+            self.log("connector: cable lock failed; no transaction for %s" % id_tag)
+            self.lock_failed = True
+            self.wake.set()
+            return
         ref = self._next_ref()
         wh = self.evse.energy_wh()
         ts = self.cp.clock.iso()
@@ -209,9 +222,6 @@ class Connector:
         self.cp.txq.push("StartTransaction", {"connectorId": self.n, "idTag": id_tag,
                                               "meterStart": wh, "timestamp": ts}, ref)
         self.log("connector: transaction %d started for %s at %d Wh" % (ref, id_tag, wh))
-        board = self.cp.board
-        if board.has_lock and board.lock(True) is False:
-            self.log("connector: cable lock failed")
         now = time.ticks_ms()
         self._next_sample = time.ticks_add(now, self.config.get("MeterValueSampleInterval") * 1000)
         self._saved_ms = now

@@ -135,3 +135,24 @@ def test_cable_unlocks_on_ev_side_disconnect_only_if_configured(csms, make_agent
         assert stop["reason"] == "EVDisconnected"
         agent.wait_status(lambda s: not s["in_transaction"])
         assert agent.status()["locked"] is (unlock == "false"), unlock
+
+
+def test_lock_failure_at_the_start_means_no_transaction(csms, make_agent):
+    """TC_024: remote start, cable in, the lock does not engage: Faulted / ConnectorLockFailure
+    and no StartTransaction; taking the cable out ends it."""
+    agent = boot(csms, make_agent)
+    ev(agent, "fault lock")
+    mark = csms.mark()
+    assert csms.call(CP, "RemoteStartTransaction", {"connectorId": 1, "idTag": "TAG-0001"}
+                     )["status"] == "Accepted"
+    wait_status(csms, "Preparing", since=mark)
+    ev(agent, "plug")
+    faulted(csms, "ConnectorLockFailure", mark)
+    time.sleep(0.5)
+    assert not [m for m in csms.messages[mark:] if m.parsed and m.parsed[0] == 2
+                and m.parsed[2] == "StartTransaction"]
+    assert agent.status()["relay_closed"] is False
+    ev(agent, "clear")
+    mark = csms.mark()
+    ev(agent, "unplug")
+    wait_status(csms, "Available", since=mark)
