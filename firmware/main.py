@@ -9,6 +9,7 @@ import os
 import sys
 
 EXIT_BAD_CONFIG = 2  # tools/unix-agent does not restart on this status
+GC_THRESHOLD = 8192
 
 
 def log(msg):
@@ -63,6 +64,10 @@ def main():
         os.chdir(sys.argv[1])
     board, cp = build()
     gc.collect()
+    # Collect after every GC_THRESHOLD bytes allocated rather than only when the heap is full:
+    # garbage goes before it scatters, so a later block of a few KB still finds room (a
+    # heap that is mostly free but fragmented fails just like a full one).
+    gc.threshold(GC_THRESHOLD)
     board.heap_after_imports = gc.mem_alloc()
     log("agent: %s starting on %s; heap in use %d, free %d"
         % (cp.cp_id, board.name, gc.mem_alloc(), gc.mem_free()))

@@ -88,7 +88,7 @@ KEYS = (
     "MeterValueSampleInterval", T_INT | ACC_RW, 60, None,
     "NumberOfConnectors", T_INT | ACC_R, 1, (1, 16),
     "ResetRetries", T_INT | ACC_RW, 3, None,
-    "StopTransactionMaxMeterValues", T_INT | ACC_R, 20, None,
+    "StopTransactionMaxMeterValues", T_INT | ACC_R, 10, None,
     "StopTransactionOnEVSideDisconnect", T_BOOL | ACC_RW, True, None,
     "StopTransactionOnInvalidId", T_BOOL | ACC_RW, True, None,
     "StopTxnAlignedData", T_MEAS | ACC_RW, "", None,

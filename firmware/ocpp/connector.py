@@ -31,7 +31,6 @@ DOC_TX = "tx.json"
 DOC_REF = "txref.json"
 DOC_AVAIL = "availability.json"
 SAVE_MS = const(30000)  # the running transaction's meter reading is saved at least this often
-STOP_DATA_MAX = const(20)  # meter values kept for StopTransaction.transactionData
 GRACEFUL_MS = const(7000)  # a stop waits this long for the EV to stop drawing (C1 forces at 6 s)
 PLUGGED = "BCD"
 
@@ -436,8 +435,10 @@ class Connector:
                     have.append(v)
             return
         data.append(mv)
-        if len(data) > STOP_DATA_MAX:
-            del data[1]  # drop the oldest intermediate value, keep Transaction.Begin
+        # Errata 3.89: at most StopTransactionMaxMeterValues; the oldest intermediate value goes,
+        # Transaction.Begin stays (and Transaction.End comes last).
+        if len(data) > self.config.get("StopTransactionMaxMeterValues"):
+            del data[1]
 
     # -- persistence ---------------------------------------------------------------------------
     def _save_tx(self):

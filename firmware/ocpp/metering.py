@@ -3,7 +3,7 @@
     meter_value(items, context) ->
         {"timestamp": "...Z", "sampledValue": [
             {"value": "1234", "context": "Sample.Periodic", "measurand": "Energy.Active.Import.Register",
-             "location": "Outlet", "unit": "Wh"},
+             "unit": "Wh"},
             {"value": "15.9", ..., "measurand": "Current.Import", "phase": "L1", "unit": "A"}, ...]}
 
 `items` are the entries of a measurand list key (MeterValuesSampledData ...): a measurand, or a
@@ -67,8 +67,8 @@ class Metering:
 
 
 def _sv(value, context, measurand, phase):
-    sv = {"value": value, "context": context, "measurand": measurand, "location": "Outlet",
-          "unit": _UNITS[measurand]}
+    # location is left out: Outlet is its default (the schema's), and each field costs heap.
+    sv = {"value": value, "context": context, "measurand": measurand, "unit": _UNITS[measurand]}
     if phase:
         sv["phase"] = phase
     return sv
