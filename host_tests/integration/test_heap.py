@@ -29,7 +29,7 @@ def test_boot_and_configuration_in_192k(csms, make_agent):
     assert heap["live_peak"] < 192 * 1024
 
 
-@pytest.mark.xfail(strict=True, reason="the whole agent (Core profile + EVSE layer) needs 184k on "
+@pytest.mark.xfail(strict=True, reason="the whole agent (Core profile + EVSE layer) needs 176k on "
                    "the 64-bit unix port (make bench) since issues 3/4; the foundation alone passed "
                    "in 128k (commit 4b8288a). Open in issue 2.")
 def test_boot_and_configuration_in_128k(csms, make_agent):
