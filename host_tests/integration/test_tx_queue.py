@@ -6,8 +6,9 @@ import time
 from ocpp.exceptions import InternalError
 
 from session_helpers import (TAG, Tx, boot, energy_wh, ev, go_offline, index_of, parse_time,
-                             payloads, restart_csms, sampled_values, start_session, stop_by_card,
-                             stop_reason, transaction_of, wait_call, wait_meter_values, wait_relay)
+                             payloads, quiet, restart_csms, sampled_values, start_session,
+                             stop_by_card, stop_reason, transaction_of, wait_call,
+                             wait_meter_values, wait_relay, wait_status)
 
 
 def tx_messages(cs, transaction_id):
@@ -203,3 +204,24 @@ def test_offline_start_answered_invalid_is_stopped(csms, make_agent):
     finally:
         cs2.stop()
 
+
+
+def test_offline_start_answered_invalid_is_suspended(csms, make_agent):
+    """TC_037_2_CS / errata 3.17: the late StartTransaction.conf says Invalid and
+    StopTransactionOnInvalidId=false -> the transaction goes on, energy stops (SuspendedEVSE)."""
+    agent = boot(csms, make_agent, keys={"LocalAuthorizeOffline": True,
+                                         "AllowOfflineTxForUnknownId": True,
+                                         "StopTransactionOnInvalidId": False})
+    port = _offline_start(csms, agent)
+    cs2 = restart_csms(port)
+    cs2.cs.responders["StartTransaction"] = lambda cp, p: {"transactionId": 78,
+                                                           "idTagInfo": {"status": "Invalid"}}
+    try:
+        start = wait_call(cs2, "StartTransaction", timeout=30, idTag=TAG)
+        wait_status(cs2, "SuspendedEVSE", since=index_of(cs2, start))
+        wait_relay(agent, False)
+        quiet(cs2, "StopTransaction", index_of(cs2, start), 1.5)
+        assert agent.status()["transaction_id"] == 78
+        assert cs2.violations == []
+    finally:
+        cs2.stop()
