@@ -13,7 +13,7 @@ from csms import CentralSystemThread  # noqa: E402
 
 # The heap a board has is small; every integration test runs the agent in a heap of this size
 # unless it says otherwise, so memory growth fails here rather than on a board.
-DEFAULT_HEAP = os.environ.get("TEST_MICROPY_HEAP", "256k")
+DEFAULT_HEAP = os.environ.get("TEST_MICROPY_HEAP", "192k")
 
 
 @pytest.fixture(scope="session", autouse=True)
