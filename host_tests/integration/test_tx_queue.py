@@ -185,18 +185,28 @@ def test_offline_transaction_start_and_stop(csms, make_agent):
         cs2.stop()
 
 
+def _offline_start_answered_invalid(csms, make_agent, stop_on_invalid, tx_id):
+    """A transaction started offline whose late StartTransaction.conf says Invalid.
+    Returns (agent, the central system after its restart, the StartTransaction message)."""
+    agent = boot(csms, make_agent, keys={"LocalAuthorizeOffline": True,
+                                         "AllowOfflineTxForUnknownId": True,
+                                         "StopTransactionOnInvalidId": stop_on_invalid})
+    port = _offline_start(csms, agent)
+    cs2 = restart_csms(port)
+    cs2.cs.responders["StartTransaction"] = lambda cp, p: {"transactionId": tx_id,
+                                                           "idTagInfo": {"status": "Invalid"}}
+    try:
+        return agent, cs2, wait_call(cs2, "StartTransaction", timeout=30, idTag=TAG)
+    except BaseException:
+        cs2.stop()
+        raise
+
+
 def test_offline_start_answered_invalid_is_stopped(csms, make_agent):
     """TC_037_3_CS / errata 3.17: the late StartTransaction.conf says Invalid and
     StopTransactionOnInvalidId=true -> StopTransaction DeAuthorized, energy stops."""
-    agent = boot(csms, make_agent, keys={"LocalAuthorizeOffline": True,
-                                         "AllowOfflineTxForUnknownId": True,
-                                         "StopTransactionOnInvalidId": True})
-    port = _offline_start(csms, agent)
-    cs2 = restart_csms(port)
-    cs2.cs.responders["StartTransaction"] = lambda cp, p: {"transactionId": 77,
-                                                           "idTagInfo": {"status": "Invalid"}}
+    agent, cs2, _ = _offline_start_answered_invalid(csms, make_agent, True, 77)
     try:
-        wait_call(cs2, "StartTransaction", timeout=30, idTag=TAG)
         stop = wait_call(cs2, "StopTransaction", timeout=10, transactionId=77).parsed[3]
         assert stop["reason"] == "DeAuthorized"
         wait_relay(agent, False)
@@ -205,19 +215,11 @@ def test_offline_start_answered_invalid_is_stopped(csms, make_agent):
         cs2.stop()
 
 
-
 def test_offline_start_answered_invalid_is_suspended(csms, make_agent):
     """TC_037_2_CS / errata 3.17: the late StartTransaction.conf says Invalid and
     StopTransactionOnInvalidId=false -> the transaction goes on, energy stops (SuspendedEVSE)."""
-    agent = boot(csms, make_agent, keys={"LocalAuthorizeOffline": True,
-                                         "AllowOfflineTxForUnknownId": True,
-                                         "StopTransactionOnInvalidId": False})
-    port = _offline_start(csms, agent)
-    cs2 = restart_csms(port)
-    cs2.cs.responders["StartTransaction"] = lambda cp, p: {"transactionId": 78,
-                                                           "idTagInfo": {"status": "Invalid"}}
+    agent, cs2, start = _offline_start_answered_invalid(csms, make_agent, False, 78)
     try:
-        start = wait_call(cs2, "StartTransaction", timeout=30, idTag=TAG)
         wait_status(cs2, "SuspendedEVSE", since=index_of(cs2, start))
         wait_relay(agent, False)
         quiet(cs2, "StopTransaction", index_of(cs2, start), 1.5)
