@@ -15,8 +15,7 @@ import time
 
 from micropython import const
 
-from ocpp import rpc, ws
-from ocpp.auth import Authorization
+from ocpp import lazy, rpc, ws
 from ocpp.clock import Clock
 from ocpp.connector import Connector
 from ocpp.txqueue import TxQueue
@@ -61,7 +60,6 @@ class ChargePoint:
         self.rpc.gate = self._gate
         self.txq = TxQueue(store, self.rpc, config, log)
         self.txq.on_result = self._tx_answered
-        self.auth = Authorization(store, config, self.clock, self.rpc, log)
         # connector 0 is the charge point as a whole
         self.status = ["Available"] * (NUM_CONNECTORS + 1)
         self.error = ["NoError"] * (NUM_CONNECTORS + 1)
@@ -111,6 +109,12 @@ class ChargePoint:
         except (rpc.CallError, rpc.NotConnected, asyncio.TimeoutError) as e:
             self.log("%s not delivered: %s" % (action, _why(e)))
 
+    def auth(self):
+        """The authorization rules and cache (ocpp/auth.py). Loaded for a card, a remote start
+        or an answer carrying an idTagInfo; the connector drops the module when it is idle."""
+        return lazy.use("auth").Authorization(self.store, self.config, self.clock, self.rpc,
+                                              self.log)
+
     def _time_set(self):
         """The board set the clock from NTP: it wins over the central system's time."""
         self.clock.offset = 0
@@ -124,7 +128,7 @@ class ChargePoint:
         if action == "StartTransaction":
             self.connector.start_answered(record["r"], conf)
         elif action == "StopTransaction" and conf.get("idTagInfo"):
-            self.auth.remember(record["p"].get("idTag"), conf["idTagInfo"])
+            self.auth().remember(record["p"].get("idTag"), conf["idTagInfo"])
 
     async def _link(self):
         backoff = BACKOFF_MIN_MS

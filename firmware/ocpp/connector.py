@@ -15,24 +15,22 @@ The status is never set by hand: it is worked out from the facts every step (OCP
                  otherwise                -> Available
 
 A transaction starts when the cable is in and an idTag is authorised (card, RemoteStart, or
-FreeCharging), in either order, within ConnectionTimeOut. Its record (tx.json) is kept on flash
-while it runs, so that after a power cut the agent reports it stopped with reason PowerLoss and
-the last meter value saved (at most SAVE_MS old; the EVSE's energy register itself is saved
-every 10 Wh).
+FreeCharging), in either order, within ConnectionTimeOut. What happens in a session (starting,
+stopping, cards, meter values, power-loss recovery) is in ocpp/session.py, which this module
+imports only while a session is in the making or running and drops when the connector is idle
+again: an idle charger keeps only the facts and the status logic in its heap.
 """
 import asyncio
+import sys
 import time
 
-from micropython import const
+from ocpp import lazy
 
-from ocpp.metering import Metering
-
-DOC_TX = "tx.json"
-DOC_REF = "txref.json"
+DOC_TX = "tx.json"  # the running transaction (ocpp/session.py)
 DOC_AVAIL = "availability.json"
-SAVE_MS = const(30000)  # the running transaction's meter reading is saved at least this often
-GRACEFUL_MS = const(7000)  # a stop waits this long for the EV to stop drawing (C1 forces at 6 s)
 PLUGGED = "BCD"
+# Code a session needs, dropped when the connector is idle (see Connector._idle).
+_SESSION_MODULES = ("session", "metering", "auth")
 
 _LED = {"Available": "available", "Preparing": "preparing", "Charging": "charging",
         "SuspendedEV": "suspended", "SuspendedEVSE": "suspended", "Finishing": "finishing",
@@ -47,7 +45,6 @@ class Connector:
         self.config = cp.config
         self.store = cp.store
         self.log = cp.log
-        self.metering = Metering(evse, cp.board, cp.clock)
         avail = self.store.read_json(DOC_AVAIL, {})
         if not isinstance(avail, dict):
             avail = {}
@@ -62,9 +59,11 @@ class Connector:
         self.status = None
         self.busy = False  # a card is being authorised
         self.wake = asyncio.Event()
-        self._next_sample = 0
-        self._last_power = 0
-        self._saved_ms = 0
+        # kept here for ocpp/session.py: when the next sample is due, the power at the last one
+        # (eager samples, seed 003), when the record was last saved
+        self.next_sample = 0
+        self.last_power = 0
+        self.saved_ms = 0
         self._next_aligned = None
         evse.set_available(self.operative[0] and self.operative[1])
         evse.add_listener(self._on_evse)
@@ -73,15 +72,9 @@ class Connector:
 
     # -- start-up ------------------------------------------------------------------------------
     def recover(self):
-        """After a power cut during a transaction: report it stopped (PowerLoss) with the last
-        meter reading that reached flash. The contactor is open: the EVSE starts that way."""
-        tx = self.store.read_json(DOC_TX)
-        if not isinstance(tx, dict) or "ref" not in tx:
-            return
-        self.log("connector: transaction %d was interrupted by a power loss" % tx["ref"])
-        self.tx = tx
-        self._finish("PowerLoss", None, max(tx["wh"], self.evse.energy_wh()), tx["at"],
-                     end_sample=False)
+        """After a power cut during a transaction: report it stopped (PowerLoss)."""
+        if self.store.exists(DOC_TX):
+            self._session().recover(self)
 
     # -- the loop ------------------------------------------------------------------------------
     def _on_evse(self, event, value):
@@ -117,8 +110,9 @@ class Connector:
             self.plugged_ms = None
             self.finishing = True  # errata 3.20 (B6): not Available while the cable is in
         if self.tx is not None:
-            self._meter_tick(now)
+            self._session().meter_tick(self, now)
         self._aligned_tick()
+        self._idle()
         status, error = self.derive()
         if status != self.status:
             self.status = status
@@ -188,158 +182,50 @@ class Connector:
     def plugged(self):
         return self.evse.state in PLUGGED
 
+    # -- a session: ocpp/session.py does the work ---------------------------------------------
+    def _session(self):
+        return lazy.use("session")
+
+    def _idle(self):
+        """No session in the making or running: give the session code back to the heap."""
+        if self.tx is None and self.pending is None and not self.busy:
+            for name in _SESSION_MODULES:
+                if "ocpp." + name in sys.modules:
+                    lazy.drop(name)
+
     def authorised(self, id_tag, parent):
         """An idTag may charge: start now if the cable is in, else wait ConnectionTimeOut."""
-        if self.plugged():
-            self.start(id_tag, parent)
-        else:
-            deadline = time.ticks_add(time.ticks_ms(), self.config.get("ConnectionTimeOut") * 1000)
-            self.pending = (id_tag, parent, deadline)
-            self.wake.set()
+        self._session().authorised(self, id_tag, parent)
 
     def start(self, id_tag, parent):
-        if not self.can_start():
-            self.log("connector: cannot start a transaction now")
-            return
-        self.pending = None
-        self.plugged_ms = None
-        self.finishing = False
-        board = self.cp.board
-        if board.has_lock and board.lock(True) is False:
-            # No energy through an unlocked plug: report it and wait for the cable to go.
-            self.log("connector: cable lock failed; no transaction for %s" % id_tag)
-            self.lock_failed = True
-            self.wake.set()
-            return
-        ref = self._next_ref()
-        wh = self.evse.energy_wh()
-        ts = self.cp.clock.iso()
-        self.tx = {"ref": ref, "idTag": id_tag, "parent": parent, "meterStart": wh, "ts": ts,
-                   "wh": wh, "at": ts, "data": []}
-        self._stop_data("Transaction.Begin")
-        self._save_tx()
-        self.cp.txq.push("StartTransaction", {"connectorId": self.n, "idTag": id_tag,
-                                              "meterStart": wh, "timestamp": ts}, ref)
-        self.log("connector: transaction %d started for %s at %d Wh" % (ref, id_tag, wh))
-        now = time.ticks_ms()
-        self._next_sample = time.ticks_add(now, self.config.get("MeterValueSampleInterval") * 1000)
-        self._saved_ms = now
-        self._last_power = 0
-        self.evse.offer(board.max_current_a)
-        self.evse.allow(True)
-        self.wake.set()
+        self._session().start(self, id_tag, parent)
 
     def start_answered(self, ref, conf):
         """StartTransaction.conf arrived (maybe long after, from the queue)."""
-        tx = self.tx
-        info = conf["idTagInfo"]
-        if tx is None or tx["ref"] != ref:
-            return  # that transaction is over already
-        self.cp.auth.remember(tx["idTag"], info)
-        if info["status"] == "Accepted":
-            return
-        if self.config.get("StopTransactionOnInvalidId"):
-            self.log("connector: idTag %s not accepted (%s); stopping" % (tx["idTag"],
-                                                                         info["status"]))
-            asyncio.create_task(self.stop("DeAuthorized"))
-        else:
-            self.log("connector: idTag %s not accepted (%s); energy stopped" % (tx["idTag"],
-                                                                                info["status"]))
-            tx["suspended"] = True
-            self.evse.allow(False)
-            self._save_tx()
-            self.wake.set()
+        if self.tx is not None and self.tx["ref"] == ref:
+            self._session().start_answered(self, ref, conf)
 
-    # -- stopping ------------------------------------------------------------------------------
     async def stop(self, reason, id_tag=None, graceful=True):
         """Stop the running transaction; False if there is none (or it is stopping already)."""
-        tx = self.tx
-        if tx is None or tx.get("stopping"):
+        if self.tx is None or self.tx.get("stopping"):
             return False
-        tx["stopping"] = True
-        evse = self.evse
-        if graceful and evse.relay_closed:
-            # Ask the EV to stop drawing first (PWM off), so the contactor does not break the
-            # load: it opens once the EV goes to B or draws nothing, or after GRACEFUL_MS
-            # (the EVSE itself forces it open after 6 s in C without PWM).
-            evse.offer(0)
-            self.wake.set()
-            deadline = time.ticks_add(time.ticks_ms(), GRACEFUL_MS)
-            while evse.relay_closed and time.ticks_diff(deadline, time.ticks_ms()) > 0:
-                amps = evse.currents_a()
-                if amps is not None and max(amps) < 1:
-                    break
-                await asyncio.sleep_ms(50)
-        evse.allow(False)
-        self._finish(reason, id_tag, evse.energy_wh(), self.cp.clock.iso())
-        return True
+        return await self._session().stop(self, reason, id_tag, graceful)
 
-    def _finish(self, reason, id_tag, meter_stop, ts, end_sample=True):
-        tx = self.tx
-        if end_sample:
-            self._stop_data("Transaction.End")
-        payload = {"transactionId": None, "meterStop": meter_stop, "timestamp": ts,
-                   "reason": reason, "idTag": id_tag or tx["idTag"]}
-        if tx["data"]:
-            payload["transactionData"] = tx["data"]
-        self.cp.txq.push("StopTransaction", payload, tx["ref"])
-        self.store.remove(DOC_TX)
-        self.tx = None
-        self.log("connector: transaction %d stopped (%s) at %d Wh" % (tx["ref"], reason,
-                                                                      meter_stop))
-        self.finishing = self.plugged()
-        board = self.cp.board
-        if board.has_lock and not self.config.get("LockCablePermanently") and \
-                (reason != "EVDisconnected" or self.config.get("UnlockConnectorOnEVSideDisconnect")):
-            board.lock(False)
-        if self.scheduled is not None:
-            connector_id, operative = self.scheduled
-            self.scheduled = None
-            self.set_operative(connector_id, operative)
-        self.wake.set()
-
-    # -- what a card does ----------------------------------------------------------------------
     async def present(self, id_tag):
         """A card at the reader: stop our transaction, or authorise a new one."""
         if self.busy:
             return
         self.busy = True
         try:
-            await self._present(id_tag)
+            await self._session().present(self, id_tag)
         finally:
             self.busy = False
             self.wake.set()
 
-    async def _present(self, id_tag):
-        tx = self.tx
-        cp = self.cp
-        if tx is not None:
-            if id_tag == tx["idTag"]:
-                await self.stop("Local", id_tag)
-                return
-            # Another card stops it only if it shares the starter's parentIdTag (spec 3.10).
-            info = await cp.auth.authorize(id_tag, cp.online())
-            if tx.get("parent") and info.get("parentIdTag") == tx["parent"]:
-                await self.stop("Local", id_tag)
-            else:
-                self.log("connector: %s may not stop this transaction" % id_tag)
-            return
-        if self.pending and self.pending[0] == id_tag:
-            self.log("connector: %s presented again; released" % id_tag)
-            self.pending = None  # the second swipe ends the incipient session (B1)
-            return
-        if not self.can_start():
-            self.log("connector: %s refused: cannot charge now" % id_tag)
-            return
-        if self.config.get("FreeCharging"):
-            self.authorised(id_tag, None)
-            return
-        info = await cp.auth.authorize(id_tag, cp.online())
-        if info["status"] != "Accepted":
-            self.log("connector: %s not authorised (%s)" % (id_tag, info["status"]))
-            return
-        if self.can_start():
-            self.authorised(id_tag, info.get("parentIdTag"))
+    def meter_value(self, items, context, timestamp=None):
+        """One MeterValue of `items` (measurands) now (ocpp/metering.py)."""
+        m = lazy.use("metering").Metering(self.evse, self.cp.board, self.cp.clock)
+        return m.meter_value(items, context, timestamp)
 
     # -- availability --------------------------------------------------------------------------
     def set_operative(self, connector_id, operative):
@@ -355,39 +241,7 @@ class Connector:
         self.evse.set_available(self.operative[0] and self.operative[1])
         self.wake.set()
 
-    # -- meter values --------------------------------------------------------------------------
-    def _meter_tick(self, now):
-        tx = self.tx
-        interval = self.config.get("MeterValueSampleInterval")
-        if interval > 0 and time.ticks_diff(now, self._next_sample) >= 0:
-            self._sample(now, interval)
-        else:
-            delta = self.config.get("PowerActiveImportDeltaForEagerMeterValueSample")
-            if delta > 0 and abs(self.evse.power_w() - self._last_power) > delta:
-                self._sample(now, interval)  # seed 003: an early sample, interval restarts
-        if time.ticks_diff(now, self._saved_ms) >= SAVE_MS:
-            self.evse.persist()  # the register on flash never lags what is reported
-            tx["wh"] = self.evse.energy_wh()
-            tx["at"] = self.cp.clock.iso()
-            self._save_tx()
-            self._saved_ms = now
-
-    def _sample(self, now, interval):
-        tx = self.tx
-        self._next_sample = time.ticks_add(now, max(interval, 1) * 1000)
-        self._last_power = self.evse.power_w()
-        items = self.config.get("MeterValuesSampledData")
-        if items:
-            mv = self.metering.meter_value(items, "Sample.Periodic")
-            self.cp.txq.push("MeterValues", {"connectorId": self.n, "transactionId": None,
-                                             "meterValue": [mv]}, tx["ref"])
-        self._stop_data("Sample.Periodic")
-        self.evse.persist()  # the register on flash never lags a value reported
-        tx["wh"] = self.evse.energy_wh()
-        tx["at"] = self.cp.clock.iso()
-        self._save_tx()
-        self._saved_ms = now
-
+    # -- clock-aligned meter values -----------------------------------------------------------
     def _aligned_tick(self):
         interval = self.config.get("ClockAlignedDataInterval")
         if interval <= 0:
@@ -401,57 +255,7 @@ class Connector:
             return
         ts = self.cp.clock.iso(self._next_aligned)
         self._next_aligned = (t // interval + 1) * interval
-        items = self.config.get("MeterValuesAlignedData")
-        tx = self.tx
-        if items:
-            payload = {"connectorId": self.n,
-                       "meterValue": [self.metering.meter_value(items, "Sample.Clock", ts)]}
-            if tx is not None:
-                payload["transactionId"] = None
-                self.cp.txq.push("MeterValues", payload, tx["ref"])
-            else:
-                self.cp.send_later("MeterValues", payload)
-        if tx is not None:
-            self._stop_data("Sample.Clock", ts, "StopTxnAlignedData")
-
-    def _stop_data(self, context, ts=None, key=None):
-        """Meter values for StopTransaction.transactionData; Begin and End are never dropped."""
-        if key is None:
-            key = "StopTxnSampledData"
-            if context in ("Transaction.Begin", "Transaction.End"):
-                self._stop_data(context, ts, "StopTxnAlignedData")
-        items = self.config.get(key)
-        if not items:
-            return
-        data = self.tx["data"]
-        mv = self.metering.meter_value(items, context, ts)
-        if data and data[-1]["timestamp"] == mv["timestamp"] and \
-                data[-1]["sampledValue"][0]["context"] == context:
-            # sampled + aligned at one instant: one reading, each measurand and phase once
-            have = data[-1]["sampledValue"]
-            seen = [(v["measurand"], v.get("phase")) for v in have]
-            for v in mv["sampledValue"]:
-                if (v["measurand"], v.get("phase")) not in seen:
-                    have.append(v)
-            return
-        data.append(mv)
-        # Errata 3.89: at most StopTransactionMaxMeterValues; the oldest intermediate value goes,
-        # Transaction.Begin stays (and Transaction.End comes last).
-        if len(data) > self.config.get("StopTransactionMaxMeterValues"):
-            del data[1]
-
-    # -- persistence ---------------------------------------------------------------------------
-    def _save_tx(self):
-        try:
-            self.store.write_json(DOC_TX, self.tx)
-        except OSError as e:
-            self.log("connector: cannot save the transaction: %r" % (e,))
-
-    def _next_ref(self):
-        doc = self.store.read_json(DOC_REF, {})
-        n = (doc.get("n", 0) if isinstance(doc, dict) else 0) + 1
-        self.store.write_json(DOC_REF, {"n": n})
-        return n
+        self._session().aligned(self, ts)
 
     def transaction_id(self):
         """The running transaction's id as the central system knows it (None if unknown)."""

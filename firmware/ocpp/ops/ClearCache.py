@@ -2,5 +2,5 @@
 
 
 async def handle(cp, payload):
-    cp.auth.clear()
+    cp.auth().clear()
     return {"status": "Accepted"}

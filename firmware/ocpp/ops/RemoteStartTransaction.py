@@ -13,7 +13,7 @@ async def handle(cp, payload):
     async def authorise():
         parent = None
         if cp.config.get("AuthorizeRemoteTxRequests"):
-            info = await cp.auth.authorize(id_tag, cp.online())
+            info = await cp.auth().authorize(id_tag, cp.online())
             if info["status"] != "Accepted":
                 cp.log("remote start: %s not authorised (%s)" % (id_tag, info["status"]))
                 return

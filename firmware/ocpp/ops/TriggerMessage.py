@@ -23,7 +23,7 @@ async def handle(cp, payload):
                 await cp.status_notification(c)
         else:
             c = cp.connector
-            mv = c.metering.meter_value(cp.config.get("MeterValuesSampledData"), "Trigger")
+            mv = c.meter_value(cp.config.get("MeterValuesSampledData"), "Trigger")
             msg = {"connectorId": c.n, "meterValue": [mv]}
             tx_id = c.transaction_id()
             if tx_id is not None:
