@@ -9,7 +9,6 @@ while it is not running. The charge point's own messages are sent from here (boo
 status), from connector.py (transactions, through txqueue.py) and from auth.py (Authorize).
 """
 import asyncio
-import binascii
 import random
 import time
 
@@ -20,15 +19,11 @@ from ocpp.clock import Clock
 from ocpp.connector import Connector
 from ocpp.txqueue import TxQueue
 
-FIRMWARE_VERSION = "0.1.0"
 NUM_CONNECTORS = const(1)
 BACKOFF_MIN_MS = const(1000)
 BACKOFF_MAX_MS = const(120000)
-BOOT_RETRY_S = const(60)  # when the central system gives no interval (0) or fails the boot
-CONNECT_TIMEOUT_MS = const(15000)
 DEFAULT_MAX_MESSAGE = const(16384)
 
-PENDING = "Pending"
 ACCEPTED = "Accepted"
 REJECTED = "Rejected"
 
@@ -150,33 +145,10 @@ class ChargePoint:
                 await asyncio.sleep_ms(BACKOFF_MIN_MS // 2 + random.getrandbits(8))
 
     async def _connect(self):
-        profile = self.config.get("SecurityProfile")
-        headers = []
-        if profile in (1, 2):
-            pw = self.config.auth_password()
-            if pw is None:
-                raise ValueError("security profile %d but no AuthorizationKey" % profile)
-            token = binascii.b2a_base64(self.cp_id.encode() + b":" + pw).strip()
-            headers.append(("Authorization", "Basic " + token.decode()))
-        context = None
-        if self.url.startswith("wss://"):
-            context = ws.tls_context(
-                ca_der=self._cert("ca_cert"),
-                cert_der=self._cert("client_cert") if profile == 3 else None,
-                key_der=self._cert("client_key") if profile == 3 else None)
-        elif profile >= 2:
-            raise ValueError("security profile %d needs a wss:// URL" % profile)
-        self.log("link: connecting to %s (security profile %d)" % (self.url, profile))
-        return await ws.connect(self.url, protocols=("ocpp1.6",), headers=headers, ssl=context,
-                                timeout_ms=CONNECT_TIMEOUT_MS, max_size=self.max_message)
-
-    def _cert(self, key):
-        name = self.settings.get(key)
-        if not name:
-            return None
-        with open(name, "rb") as f:
-            data = f.read()
-        return ws.pem_to_der(data) if data.startswith(b"-----") else data
+        try:
+            return await lazy.use("linkup").connect(self)
+        finally:
+            lazy.drop("linkup")
 
     async def _serve(self, sock):
         self.log("link: connected")
@@ -222,30 +194,10 @@ class ChargePoint:
     # -- registration --------------------------------------------------------------------------
     async def _boot(self):
         """BootNotification until Accepted; nothing else is sent before (OCPP 1.6 4.2)."""
-        payload = {
-            "chargePointVendor": self.settings.get("vendor", "MicroOcppPy"),
-            "chargePointModel": self.settings.get("model", self.board.name),
-            "firmwareVersion": FIRMWARE_VERSION,
-        }
-        if self.settings.get("serial_number"):
-            payload["chargeBoxSerialNumber"] = self.settings["serial_number"]
-        while True:
-            try:
-                conf = await self.rpc.call("BootNotification", payload)
-            except (rpc.CallError, asyncio.TimeoutError) as e:
-                self.log("boot: no answer (%s); retry in %d s" % (_why(e), BOOT_RETRY_S))
-                await asyncio.sleep(BOOT_RETRY_S)
-                continue
-            self.clock.sync(conf["currentTime"])
-            self.registration = conf["status"]
-            interval = conf["interval"]
-            self.log("boot: %s, interval %d s" % (self.registration, interval))
-            if self.registration == ACCEPTED:
-                if interval > 0:
-                    self.config.set("HeartbeatInterval", interval)
-                return
-            # Pending or Rejected: the interval is the wait before the next BootNotification.
-            await asyncio.sleep(interval if interval > 0 else BOOT_RETRY_S)
+        try:
+            await lazy.use("linkup").boot(self)
+        finally:
+            lazy.drop("linkup")
 
     def _gate(self, action):
         """What may be done with a central-system CALL in the current registration state."""
