@@ -30,7 +30,7 @@ DOC_TX = "tx.json"  # the running transaction (ocpp/session.py)
 DOC_AVAIL = "availability.json"
 PLUGGED = "BCD"
 # Code a session needs, dropped when the connector is idle (see Connector._idle).
-_SESSION_MODULES = ("session", "metering", "auth")
+_SESSION_MODULES = ("session", "metering", "auth", "txsend")
 
 _LED = {"Available": "available", "Preparing": "preparing", "Charging": "charging",
         "SuspendedEV": "suspended", "SuspendedEVSE": "suspended", "Finishing": "finishing",

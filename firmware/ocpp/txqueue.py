@@ -9,6 +9,7 @@ whenever the charge point is connected and accepted:
                                                | drop after TransactionMessageAttempts
                                                | not connected: keep it, wait for the link
 
+The sending is in ocpp/txsend.py, loaded only while there is something to send.
 A transaction is known locally by its ref (a number the agent gives it) until the central
 system answers StartTransaction with a transactionId; later messages of the transaction carry
 that id, looked up when they are sent. A StartTransaction that was never answered leaves them
@@ -17,7 +18,7 @@ the pop sends the message again after the reboot.
 """
 import asyncio
 
-from ocpp import rpc
+from ocpp import lazy
 
 DOC_IDS = "txids.json"
 
@@ -33,6 +34,7 @@ class TxQueue:
         self.ids = ids if isinstance(ids, dict) else {}  # str(ref) -> transactionId
         self.wake = asyncio.Event()
         self.on_result = None  # fn(action, record, conf): answers the agent wants to see
+        self.attempts = 0  # failed attempts at the message at the head (ocpp/txsend.py)
 
     def push(self, action, payload, ref=None):
         """Queue a message; durable when this returns. `ref`: the local transaction number."""
@@ -47,55 +49,15 @@ class TxQueue:
         return self.ids.get(str(ref))
 
     async def run(self, ready):
-        """Deliver forever; `ready()` says whether the link is up and the boot accepted."""
-        attempts = 0
+        """Deliver forever; `ready()` says whether the link is up and the boot accepted.
+        The sending (ocpp/txsend.py) is loaded when there is something to send; the connector
+        drops it again when it is idle (connector._SESSION_MODULES)."""
         while True:
-            head = self.journal.peek()
-            if head is None or not ready():
-                self.wake.clear()
-                try:
-                    await asyncio.wait_for_ms(self.wake.wait(), 1000)
-                except asyncio.TimeoutError:
-                    pass
+            if len(self.journal) and ready():
+                await lazy.use("txsend").deliver(self, ready)
                 continue
-            seq, rec = head
-            action, payload, ref = rec["a"], rec["p"], rec.get("r")
-            if ref is not None and action != "StartTransaction":
-                tx_id = self.ids.get(str(ref))
-                payload["transactionId"] = -1 if tx_id is None else tx_id
+            self.wake.clear()
             try:
-                conf = await self.rpc.call(action, payload)
-            except rpc.NotConnected:
-                continue  # not an attempt: it waits for the link
-            except (rpc.CallError, asyncio.TimeoutError) as e:
-                attempts += 1
-                limit = self.config.get("TransactionMessageAttempts")
-                if attempts >= limit:
-                    self.log("txqueue: %s dropped after %d attempts (%r)" % (action, attempts, e))
-                    self.journal.pop(seq)
-                    attempts = 0
-                else:
-                    wait = self.config.get("TransactionMessageRetryInterval") * attempts
-                    self.log("txqueue: %s failed (%r); retry %d in %d s"
-                             % (action, e, attempts + 1, wait))
-                    await asyncio.sleep(wait)
-                continue
-            attempts = 0
-            if action == "StartTransaction":
-                self.ids[str(ref)] = conf["transactionId"]
-                self._save_ids()
-            elif action == "StopTransaction" and str(ref) in self.ids:
-                del self.ids[str(ref)]  # nothing of this transaction comes after its stop
-                self._save_ids()
-            self.journal.pop(seq)
-            if self.on_result:
-                try:
-                    self.on_result(action, rec, conf)
-                except Exception as e:
-                    self.log("txqueue: handling the %s answer failed: %r" % (action, e))
-
-    def _save_ids(self):
-        try:
-            self.store.write_json(DOC_IDS, self.ids)
-        except OSError as e:
-            self.log("txqueue: cannot save transaction ids: %r" % (e,))
+                await asyncio.wait_for_ms(self.wake.wait(), 1000)
+            except asyncio.TimeoutError:
+                pass
