@@ -1,0 +1,54 @@
+"""Building the charge point from config.json: every object of the agent, wired in one place.
+
+Imported by main.py once at start-up and dropped after it (a build runs once per boot), so this
+code and the config.json validation (settings.py) give their heap back before the agent runs.
+"""
+import sys
+
+EXIT_BAD_CONFIG = 2  # tools/unix-agent does not restart on this status
+# The agent's log. The builtin itself, not a function of this module: a function defined here
+# would keep the whole module (and build()) alive after main.py drops it.
+log = print
+
+
+def fatal(msg):
+    log("FATAL " + msg)
+    sys.exit(EXIT_BAD_CONFIG)
+
+
+def build():
+    """Every object of the charge point, built in one place. Returns (board, charge point)."""
+    import settings
+
+    try:
+        cfg = settings.load()
+    except settings.SettingsError as e:
+        fatal(str(e))
+    url = settings.ocpp_url(cfg)
+    profile = settings.security_profile(cfg)
+    # settings is only needed at start-up: give its code back to the heap
+    del sys.modules["settings"]
+
+    import board as board_module
+    from store import Store
+    from ocpp.config import Config
+    from ocpp.chargepoint import ChargePoint
+
+    store = Store("")
+    factory = dict(cfg.get("ocpp_keys") or {})
+    factory.setdefault("SecurityProfile", profile)
+    try:
+        config = Config(store, factory=factory, initial_password=cfg.get("authorization_key"),
+                        log=log)
+    except ValueError as e:
+        fatal("config.json: %s" % e)
+    config.has_ca_cert = bool(cfg.get("ca_cert"))
+    config.has_client_cert = bool(cfg.get("client_cert") and cfg.get("client_key"))
+    try:
+        board = board_module.Board(cfg, log=log)
+    except ValueError as e:  # a bad pins / hardware entry, named by the board
+        fatal(str(e))
+    from evse.controller import Evse
+
+    evse = Evse(board, store, log=log)
+    return board, ChargePoint(cfg, board, evse, store, config, url, log=log)
