@@ -264,42 +264,6 @@ class Board:
         if self.on_card:
             self.on_card(id_tag)
 
-    def status(self):
-        """The control port's status answer: hardware view, then the agent's fields over it.
-
-        The agent's status_fields() should supply the firmware's view (energy_wh from the
-        persistent register, connector_status, transaction_id, faults as fault ids).
-        """
-        s = {
-            "pilot_state": self.pilot_state(),
-            "pwm_duty": self.pwm_duty,
-            "offered_a": self.offered_a(),
-            "relay_closed": self.relay,
-            "energy_wh": self.energy_wh(),
-            "power_w": self.power_w(),
-            "ev_state": self.ev_state,
-            "ev_max_a": self.ev_max_a,
-            "faults": list(self.faults),
-            "sim_faults": list(self.faults),
-            "rcd_latched": self._rcd_latched,
-            "temperature_c": self.temperature_c(),
-            "meter_pulses": self.pulses,
-            "locked": self.locked,
-            "led": self.led_pattern,
-            "connector_status": None,
-            "transaction_id": None,
-        }
-        if self.status_fields:
-            s.update(self.status_fields())
-        gc.collect()
-        live = gc.mem_alloc()
-        self.heap_live_peak = max(self.heap_live_peak, live)
-        s["heap"] = {"live": live, "free": gc.mem_free(), "live_peak": self.heap_live_peak,
-                     "after_imports": self.heap_after_imports}
-        s["contactor_latency"] = dict(self.latency)
-        s["phase_selected"] = self.phase_selected
-        return s
-
     # -- system ----------------------------------------------------------------------------------
     async def start(self, agent):
         if self.control_port:
