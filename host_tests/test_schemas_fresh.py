@@ -1,6 +1,6 @@
-"""The generated validation tables (firmware/ocpp/schemas.py) against their source (CPython).
+"""The generated validation tables (firmware/ocpp/schemas/) against their source (CPython).
 
-1. The committed file is what tools/gen_schemas.py generates from the installed `ocpp` package.
+1. The committed files are what tools/gen_schemas.py generates from the installed `ocpp` package.
 2. The generator refuses schema keywords it does not understand.
 3. Cross-check: for payloads derived from every inbound schema and mutated in every field, the
    MicroPython validator (run by the unix port) and jsonschema's Draft4Validator on the ocpp
@@ -39,12 +39,50 @@ def test_committed_tables_are_fresh():
         + r.stdout + r.stderr
 
 
+def check(out_dir):
+    return subprocess.run([sys.executable, GENERATOR, "--check", "--output", str(out_dir)],
+                          capture_output=True, text=True)
+
+
 def test_check_fails_on_a_stale_file(tmp_path):
-    stale = tmp_path / "schemas.py"
-    stale.write_text(gen.generate().replace("'Soft'", "'Gentle'"))
-    r = subprocess.run([sys.executable, GENERATOR, "--check", "--output", str(stale)],
+    files = gen.generate()
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    assert check(tmp_path).returncode == 0
+    reset = next(name for name, text in files.items() if "'Soft'" in text)
+    (tmp_path / reset).write_text(files[reset].replace("'Soft'", "'Gentle'"))
+    r = check(tmp_path)
+    assert r.returncode == 1 and "stale" in r.stderr and reset in r.stderr, r
+    (tmp_path / reset).write_text(files[reset])
+    (tmp_path / "b99.py").write_text("")  # a module the generator no longer writes
+    r = check(tmp_path)
+    assert r.returncode == 1 and "b99.py" in r.stderr, r
+    (tmp_path / "b99.py").unlink()
+    (tmp_path / "__init__.py").unlink()
+    r = check(tmp_path)
+    assert r.returncode == 1 and "__init__.py" in r.stderr, r
+
+
+def test_writing_replaces_every_file(tmp_path):
+    (tmp_path / "b99.py").write_text("")
+    (tmp_path / "__init__.py").write_text("# old")
+    r = subprocess.run([sys.executable, GENERATOR, "--output", str(tmp_path)],
                        capture_output=True, text=True)
-    assert r.returncode == 1 and "stale" in r.stderr, r
+    assert r.returncode == 0, r
+    files = gen.generate()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(files)
+    assert check(tmp_path).returncode == 0
+
+
+def test_each_message_is_in_the_module_its_name_length_picks():
+    files = gen.generate()
+    buckets = int(files["__init__.py"].split("BUCKETS = ")[1].split()[0])
+    assert sorted(files) == sorted(["__init__.py"] + ["b%d.py" % k for k in range(buckets)])
+    names = gen.inbound_names(os.listdir(gen.SCHEMA_DIR))
+    for name in names:
+        holder = [f for f, text in files.items() if "'%s'" % name in text.split("META")[0]
+                  and f != "__init__.py"]
+        assert "b%d.py" % (len(name) % buckets) in holder, name
 
 
 def test_generation_is_deterministic():
@@ -264,20 +302,26 @@ import synthetic_tables
 from ocpp.validate import validate
 for line in open(sys.argv[1]):
     print(json.dumps(validate("Synthetic", json.loads(line), synthetic_tables)))
+print(json.dumps(validate("Other", {"n": "x"}, synthetic_tables)))
+print(json.dumps(validate("Nothing", 5, synthetic_tables)))
 """
+OTHER = {"type": "object", "additionalProperties": False, "properties": {
+    "n": {"type": "integer", "minimum": 5}}}
 
 
 def test_bounds_and_item_counts_with_generated_tables(tmp_path):
-    messages = [("Synthetic", gen.Builder().root(SYNTHETIC, "Synthetic"))]
-    (tmp_path / "synthetic_tables.py").write_text(
-        gen.render(gen.Layout(messages).run(), "test"))
+    # a table module holding two messages, as the generated ones do
+    messages = [("Other", gen.Builder().root(OTHER, "Other")),
+                ("Synthetic", gen.Builder().root(SYNTHETIC, "Synthetic"))]
+    (tmp_path / "synthetic_tables.py").write_text(gen.table_source(messages, "test"))
     (tmp_path / "run.py").write_text(SYNTHETIC_SCRIPT)
     (tmp_path / "cases.jsonl").write_text(
         "".join(json.dumps(p) + "\n" for p, _ in SYNTHETIC_CASES))
     r = run_micropython([str(tmp_path / "run.py"), str(tmp_path / "cases.jsonl")])
     assert r.returncode == 0, r.stdout + r.stderr
     results = [json.loads(line) for line in r.stdout.splitlines()]
-    assert results == [expected for _, expected in SYNTHETIC_CASES]
+    assert results[-2:] == [["TypeConstraintViolation", "n: expected integer, got string"], None]
+    assert results[:-2] == [expected for _, expected in SYNTHETIC_CASES]
     schema = json.loads(json.dumps(SYNTHETIC), parse_float=Decimal)
     for payload, expected in SYNTHETIC_CASES:
         wire = json.loads(json.dumps(payload), parse_float=Decimal)

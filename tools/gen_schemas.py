@@ -1,27 +1,41 @@
 #!/usr/bin/env python3
-"""Generate firmware/ocpp/schemas.py: compact validation tables for INBOUND OCPP 1.6 payloads.
+"""Generate firmware/ocpp/schemas/: compact validation tables for INBOUND OCPP 1.6 payloads.
 
 Source: the official OCPP 1.6 JSON schemas (draft-04) shipped in the `ocpp` PyPI package
 (`ocpp/v16/schemas/<Action>.json` and `<Action>Response.json`). Runs under CPython:
 
-    .venv/bin/python tools/gen_schemas.py          # (re)write firmware/ocpp/schemas.py
-    .venv/bin/python tools/gen_schemas.py --check  # exit 1 if the committed file is stale
+    .venv/bin/python tools/gen_schemas.py          # (re)write firmware/ocpp/schemas/
+    .venv/bin/python tools/gen_schemas.py --check  # exit 1 if the committed files are stale
 
 Which schemas: a charge point receives the REQUESTS of the actions the central system initiates
 and the RESPONSES to the actions it initiates itself. The actions come from the schema file names;
 only the direction (which actions a charge point initiates) is stated here, from OCPP 1.6 section 4
 ("Operations initiated by Charge Point") and the Security whitepaper. DataTransfer goes both ways.
 
-Table format (read by firmware/ocpp/validate.py; keep the two in step). Three constants, so the
-module is a handful of objects however many fields there are (a tuple per field would cost a
-heap object per field, and a str or qstr per name, whenever the module is not frozen):
-    STRS    tuple of str: STRS[0] = every message name, concatenated in sorted order; then one
-            str per object (its field names, concatenated) and per enum (its values).
-    META    bytes of records; 2-byte numbers are big-endian; an offset is into META.
-            @0 message table: count, then per message: name length, root object offset (2).
-            object: STRS index, field count, required count, then per field (schema order):
-                    name length, code, arg (2). Names follow one another in the object's str.
-            enum:   STRS index, value count, then each value's length.
+Why several modules: loaded from a .py or .mpy (not frozen), a module costs the heap all of its
+constants while it is imported. The messages are spread over BUCKETS small modules (a hash table
+in files): message NAME is in b<len(NAME) % BUCKETS>, a hash validate.py computes for nothing.
+ocpp/validate.py imports the one module that may hold a name and drops it right after, so
+validating one message costs a few hundred bytes of tables instead of all forty messages'. Why not
+one module per message: every module ever imported leaves its names interned for good (about
+100 bytes); with buckets that is bounded by BUCKETS, and a hostile action name maps to an
+existing module (an index of all names would cost as much as a bucket, and be loaded as well).
+BUCKETS is the count in BUCKET_COUNTS for which the largest module is smallest.
+
+Output, in firmware/ocpp/schemas/ (every file in it is generated):
+    __init__.py  BUCKETS (int): the number of table modules.
+    b<k>.py      the tables of the messages whose name length % BUCKETS is k: three constants,
+                 so a module is a handful of objects however many fields it has (a tuple per
+                 field would cost a heap object per field, and a str per name):
+    NAMES   str: the message names (sorted), then field names and enum values, concatenated (a
+            run already present is reused).
+    META    bytes of records; 2-byte numbers are big-endian; an offset is into META (records)
+            or NAMES (names).
+            @0 message table: count, then per message: name length, root object offset (2);
+                    the names are at NAMES offset 0. Then the records, parent first.
+            object: NAMES offset (2), field count, required count, then per field (schema
+                    order): name length, code, arg (2). Names follow one another in NAMES.
+            enum:   NAMES offset (2), value count, then each value's length.
             array:  minItems (2), maxItems (2, 0 = none), item code, item arg (2).
     BOUNDS  tuple of (minimum, maximum) pairs (None = open), for numbers that have them.
     code    type | REQUIRED (0x10); the arg of each type:
@@ -34,8 +48,8 @@ heap object per field, and a str or qstr per name, whenever the module is not fr
             BOOLEAN 7  0
             OBJECT 8   offset of the object (every object has additionalProperties false)
             ARRAY 9    offset of the array
-All three are literals, so frozen into firmware they stay in flash; loaded from a .py or .mpy
-they cost a few kilobytes. Identical objects and enums are stored once.
+All are literals, so frozen into firmware they stay in flash. Within one module identical
+objects, arrays and enums are stored once.
 
 Any schema keyword this generator does not understand stops it with an error, so a new package
 version cannot silently weaken validation.
@@ -45,11 +59,12 @@ import importlib.metadata
 import json
 import os
 import sys
+import textwrap
 
 import ocpp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUTPUT = os.path.join(ROOT, "firmware", "ocpp", "schemas.py")
+OUTPUT = os.path.join(ROOT, "firmware", "ocpp", "schemas")  # a directory: all generated
 SCHEMA_DIR = os.path.join(os.path.dirname(ocpp.__file__), "v16", "schemas")
 
 # Actions whose requests a charge point sends (OCPP 1.6 section 4; Security whitepaper).
@@ -217,82 +232,83 @@ def build(schema_dir=SCHEMA_DIR):
 
 # -- output ------------------------------------------------------------------------------------
 class Layout:
-    """Lays the built tables out as STRS (tuple of str), META (bytes) and BOUNDS (tuple).
+    """Lays the tables of some messages out as NAMES (str), META (bytes) and BOUNDS (list).
 
-    Children are laid out before their parents (a record holds its children's offsets), after
-    the message table at offset 0. Identical objects, arrays and enums are laid out once.
+    The message table comes first (its names at NAMES offset 0), then the records, parent first:
+    a parent's record is reserved and filled in once its children have offsets. Identical
+    objects, arrays and enums are laid out once.
     """
 
     def __init__(self, messages):
-        self.strs = ["".join(name for name, _ in messages)]
-        self.name_lists = [[name for name, _ in messages]]
-        self.str_index = {}
+        self.names = ""
+        self.name_runs = []  # (NAMES offset, [names]) as appended, for the rendered comments
+        self.meta = bytearray()
+        self.records = []  # (META offset, length, comment)
         self.bounds = []
         self.memo = {}
-        # message table: count, then (name length, root object offset) per message
-        self.meta = bytearray(1 + 3 * len(messages))
-        self.lines = []
-        self.messages = messages
-
-    def run(self):
-        head = [(0, bytes([byte(len(self.messages))]), "message table: %d messages"
-                 % len(self.messages))]
-        for i, (name, fields) in enumerate(self.messages):
-            record = bytes([byte(len(name))]) + u16(self.obj(fields, name))
-            head.append((1 + 3 * i, record, "%s -> @%d" % (name, self.obj(fields, name))))
-        for off, record, _ in head:
-            self.meta[off:off + len(record)] = record
-        self.lines = head + self.lines
-        return self
+        self.reserve(1, "message table: %d messages" % len(messages))
+        self.meta[0] = byte(len(messages))
+        self.text(name for name, _ in messages)  # at 0: NAMES was empty
+        rows = [self.reserve(3, name) for name, _ in messages]  # (commented once laid out)
+        for i, (row, (name, fields)) in enumerate(zip(rows, messages)):
+            root = self.obj(fields, name)
+            self.meta[row:row + 3] = bytes([byte(len(name))]) + u16(root)
+            self.records[1 + i] = (row, 3, "%s -> @%d" % (name, root))
 
     def text(self, names):
+        """The 2-byte NAMES offset of `names`, concatenated (reusing a run already there)."""
         names = list(names)
         joined = "".join(names)
-        if joined not in self.str_index:
-            self.str_index[joined] = len(self.strs)
-            self.strs.append(joined)
-            self.name_lists.append(names)
-        return byte(self.str_index[joined])
+        at = self.names.find(joined)
+        if at < 0:
+            at = len(self.names)
+            self.names += joined
+            self.name_runs.append((at, names))
+        return u16(at)
 
-    def emit(self, record, comment):
+    def reserve(self, size, comment):
         off = len(self.meta)
-        self.meta += record
-        self.lines.append((off, bytes(record), comment))
+        self.meta += bytes(size)
+        self.records.append((off, size, comment))
         return off
 
-    def memoized(self, key, make):
-        if key not in self.memo:
-            self.memo[key] = make()
-        return self.memo[key]
-
     def obj(self, fields, where):
-        return self.memoized(("O", repr(fields)), lambda: self._obj(fields, where))
-
-    def _obj(self, fields, where):
-        body = bytearray()
-        notes = []
+        key = ("O", repr(fields))
+        if key in self.memo:
+            return self.memo[key]
+        notes = ["%s%s %s" % ("*" if code & REQUIRED else "", name, TYPE_NAMES[code & ~REQUIRED])
+                 for name, code, _ in fields]
+        off = self.memo[key] = self.reserve(
+            4 + 4 * len(fields), "object %s: %s" % (where, ", ".join(notes) or "empty"))
+        nreq = sum(1 for _, code, _ in fields if code & REQUIRED)
+        record = self.text(name for name, _, _ in fields) + bytes([byte(len(fields)), nreq])
         for name, code, arg in fields:
             kind = code & ~REQUIRED
-            body += bytes([byte(len(name)), code]) + u16(self.arg(kind, arg, where + "." + name))
-            notes.append("%s%s %s" % ("*" if code & REQUIRED else "", name, TYPE_NAMES[kind]))
-        nreq = sum(1 for _, code, _ in fields if code & REQUIRED)
-        head = bytes([self.text(name for name, _, _ in fields), byte(len(fields)), nreq])
-        return self.emit(head + body, "object %s: %s" % (where, ", ".join(notes) or "empty"))
+            record += bytes([byte(len(name)), code]) + u16(self.arg(kind, arg, where + "." + name))
+        self.meta[off:off + len(record)] = record
+        return off
 
     def arg(self, kind, arg, where):
         """The 2-byte arg of a field or array item (laying out what it refers to)."""
         if kind == ENUM:
-            return self.memoized(("E", arg), lambda: self.emit(
-                bytes([self.text(arg), byte(len(arg))] + [byte(len(v)) for v in arg]),
-                "enum " + " ".join(arg)))
+            key = ("E", arg)
+            if key not in self.memo:
+                record = self.text(arg) + bytes([byte(len(arg))] + [byte(len(v)) for v in arg])
+                off = self.memo[key] = self.reserve(len(record), "enum " + " ".join(arg))
+                self.meta[off:off + len(record)] = record
+            return self.memo[key]
         if kind == OBJECT:
             return self.obj(arg, where)
         if kind == ARRAY:
             lo, hi, icode, iarg = arg
-            iarg = self.arg(icode, iarg, where + "[]")
-            return self.memoized(("A", lo, hi, icode, iarg), lambda: self.emit(
-                u16(lo) + u16(hi) + bytes([icode]) + u16(iarg),
-                "array %s: %d..%s items of %s" % (where, lo, hi or "", TYPE_NAMES[icode])))
+            key = ("A", lo, hi, icode, repr(iarg))
+            if key not in self.memo:
+                off = self.memo[key] = self.reserve(7, "array %s: %d..%s items of %s"
+                                                    % (where, lo, hi or "", TYPE_NAMES[icode]))
+                record = u16(lo) + u16(hi) + bytes([icode]) + u16(self.arg(icode, iarg,
+                                                                           where + "[]"))
+                self.meta[off:off + 7] = record
+            return self.memo[key]
         if kind in (INTEGER, NUMBER, DECIMAL1):
             if arg is None:
                 return 0
@@ -320,44 +336,59 @@ HEADER = """\
 # GENERATED FILE - do not edit. Generated by tools/gen_schemas.py from the OCPP 1.6 JSON
 # schemas in the `ocpp` package version %s (ocpp/v16/schemas/*.json, draft-04).
 # Regenerate: .venv/bin/python tools/gen_schemas.py   (or: make schemas)
-# Inbound messages only: requests the central system sends, and responses to ours.
-# Format: see tools/gen_schemas.py (STRS, META, BOUNDS); read by ocpp/validate.py.
 """
+WIDTH = 99
+# Candidate numbers of table modules: loading one costs its share of ~3 KB of table data plus a
+# few hundred bytes, and each module ever loaded leaves its names (about 100 bytes) interned.
+BUCKET_COUNTS = range(6, 13)
 
 
-def render(layout, version):
-    out = [HEADER % version, "PACKAGE_VERSION = %r" % version, "",
-           "# Names, concatenated: STRS[0] the messages, then one entry per object or enum.",
-           "STRS = ("]
-    for i, text in enumerate(layout.strs):
-        one = "    %s,  # %d" % (" ".join(repr(n) for n in split_names(text, layout, i)), i)
-        if len(one) <= 99:
-            out.append(one)
-            continue
-        out.append("    (  # %d" % i)
-        row = "       "
-        for part in split_names(text, layout, i):
-            item = " %r" % part
-            if len(row) + len(item) > 99:
-                out.append(row)
-                row = "       "
-            row += item
-        out += [row, "    ),"]
-    out += [")", "", "# Records; offsets in the comments. Field: name length, code, arg (2 bytes).",
-            "META = ("]
-    for off, record, comment in layout.lines:
-        text = "".join("\\x%02x" % b for b in record)
+def literals(parts, first, rest, room=0):
+    """Source lines holding the string literals `parts` (implicitly concatenated), wrapped;
+    the last line leaves `room` characters free for a comment."""
+    lines = []
+    row = first
+    for i, part in enumerate(parts):
+        item = " %r" % part
+        width = WIDTH - room if i == len(parts) - 1 else WIDTH
+        if len(row) + len(item) > width and row != first:
+            lines.append(row)
+            row = rest
+        row += item
+    return lines + [row]
+
+
+def render_table(messages, layout, version):
+    """Source of a table module holding `messages` (names) laid out in `layout`."""
+    about = textwrap.wrap("Validation tables of the inbound messages %s." % ", ".join(messages),
+                          WIDTH - 2)
+    out = [HEADER % version + "".join("# %s\n" % line for line in about)
+           + "# Format: tools/gen_schemas.py; read by ocpp/validate.py.", "",
+           "# Message names, then field names and enum values, concatenated; @ = offset.",
+           "NAMES = ("]
+    for at, names in layout.name_runs:
+        tag = "  # @%d" % at
+        rows = literals(names or [""], "   ", "   ", len(tag))
+        rows[-1] += tag
+        out += rows
+    if not layout.name_runs:
+        out.append("    ''")
+    out += [")", "",
+            "# Records: the message table, then each message's records, parent first; @ = offset.",
+            "# Object field: name length, code, arg (2).", "META = ("]
+    for off, size, comment in layout.records:
+        text = "".join("\\x%02x" % b for b in layout.meta[off:off + size])
         line = '    b"%s"  # @%d %s' % (text, off, comment)
-        if len(line) <= 99:
+        if len(line) <= WIDTH:
             out.append(line)
             continue
-        while len(comment) > 85:  # long comments wrap at a space
-            cut = comment.rindex(" ", 0, 85)
-            out.append("    # @%d %s" % (off, comment[:cut]) if off is not None
-                       else "    #   %s" % comment[:cut])
+        tag = "    # @%d " % off
+        while len(tag) + len(comment) > WIDTH:  # long comments wrap at a space
+            cut = comment.rindex(" ", 0, WIDTH - len(tag))
+            out.append(tag + comment[:cut])
             comment = comment[cut + 1:]
-            off = None
-        out.append("    # @%d %s" % (off, comment) if off is not None else "    #   " + comment)
+            tag = "    #   "
+        out.append(tag + comment)
         while text:
             out.append('    b"%s"' % text[:88])
             text = text[88:]
@@ -366,38 +397,88 @@ def render(layout, version):
     return "\n".join(out)
 
 
-def split_names(text, layout, index):
-    """The separate names inside STRS[index], so the generated file shows one per literal."""
-    return layout.name_lists[index] or [""]
+def render_package(buckets, version):
+    """Source of the package __init__: the number of table modules."""
+    return HEADER % version + """\
+# The validation tables of the inbound messages: message NAME is in module b<len(NAME) % BUCKETS>.
+# Format: tools/gen_schemas.py; read by ocpp/validate.py.
+BUCKETS = {}
+""".format(buckets)
+
+
+def table_source(messages, version):
+    """Source of a table module holding `messages` ([(name, fields)] as built by build())."""
+    return render_table([name for name, _ in messages], Layout(messages), version)
+
+
+def bucketed(messages, buckets):
+    """`messages` in `buckets` lists, by the length of their names."""
+    out = [[] for _ in range(buckets)]
+    for message in messages:
+        out[len(message[0]) % buckets].append(message)
+    return out
+
+
+def bucket_count(messages):
+    """The number of table modules for which the largest is smallest (the fewest if tied)."""
+    def largest(buckets):
+        return max(len(lay.names) + len(lay.meta)
+                   for lay in (Layout(part) for part in bucketed(messages, buckets)))
+    return min(BUCKET_COUNTS, key=lambda b: (largest(b), b))
 
 
 def generate(schema_dir=SCHEMA_DIR, version=None):
+    """{file name: source} of every file of firmware/ocpp/schemas/."""
+    version = version or importlib.metadata.version("ocpp")
     messages = build(schema_dir)
-    return render(Layout(messages).run(), version or importlib.metadata.version("ocpp"))
+    buckets = bucket_count(messages)
+    files = {"__init__.py": render_package(buckets, version)}
+    for i, part in enumerate(bucketed(messages, buckets)):
+        files["b%d.py" % i] = table_source(part, version)
+    return files
+
+
+def stale_files(out_dir, files):
+    """Names of the files in `out_dir` that differ from `files`, are missing or are extra."""
+    present = set(os.listdir(out_dir)) if os.path.isdir(out_dir) else set()
+    present = {f for f in present if f.endswith(".py")}
+    stale = sorted(present - set(files))
+    for fname, text in sorted(files.items()):
+        try:
+            with open(os.path.join(out_dir, fname), encoding="utf-8") as f:
+                if f.read() == text:
+                    continue
+        except OSError:
+            pass
+        stale.append(fname)
+    return stale
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--check", action="store_true",
-                        help="exit 1 if %s differs from what would be generated" % OUTPUT)
-    parser.add_argument("--output", default=OUTPUT)
+                        help="exit 1 if the files in the output directory differ from what "
+                        "would be generated")
+    parser.add_argument("--output", default=OUTPUT, help="directory (default %s)" % OUTPUT)
     args = parser.parse_args(argv)
-    text = generate()
+    files = generate()
     if args.check:
-        try:
-            with open(args.output, encoding="utf-8") as f:
-                current = f.read()
-        except OSError:
-            current = None
-        if current != text:
-            print("%s is stale: run .venv/bin/python tools/gen_schemas.py" % args.output,
-                  file=sys.stderr)
+        stale = stale_files(args.output, files)
+        if stale:
+            print("%s is stale (%s): run .venv/bin/python tools/gen_schemas.py"
+                  % (args.output, ", ".join(stale)), file=sys.stderr)
             return 1
         print("%s is up to date" % args.output)
         return 0
-    with open(args.output, "w", encoding="utf-8") as f:
-        f.write(text)
-    print("wrote %s" % args.output)
+    os.makedirs(args.output, exist_ok=True)
+    for fname in stale_files(args.output, files):
+        path = os.path.join(args.output, fname)
+        if fname in files:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(files[fname])
+        else:
+            os.remove(path)  # a message the schemas no longer have
+    print("wrote %s (%d files)" % (args.output, len(files)))
     return 0
 
 

@@ -2,8 +2,9 @@
 import gc
 import json
 import random
+import sys
 
-from ocpp import schemas, validate
+from ocpp import lazy, validate
 from ocpp.validate import validate as check
 
 FORMATION = "FormationViolation"
@@ -285,52 +286,105 @@ def test_worst_problem_is_reported_first():
            "updateType: required")
 
 
-def message_names():
-    """The message names of the generated table, decoded from META and STRS[0]."""
-    meta = schemas.META
-    names = []
+def table_modules():
+    """Every generated table module: [(k, module b<k>)] (imported; dropped by drop_tables())."""
+    count = lazy.use("schemas").BUCKETS
+    return [(k, lazy.use("schemas.b%d" % k)) for k in range(count)]
+
+
+def drop_tables():
+    for name in list(sys.modules):
+        if name.startswith("ocpp.schemas."):
+            lazy.drop(name[len("ocpp."):])
+    lazy.drop("schemas")
+
+
+def u16(meta, i):
+    return (meta[i] << 8) | meta[i + 1]
+
+
+def messages_of(t):
+    """[(name, root offset)] of a table module, decoded from its message table."""
+    meta = t.META
+    out = []
     off = 0
     for i in range(meta[0]):
         size = meta[1 + 3 * i]
-        names.append(schemas.STRS[0][off:off + size])
+        out.append((t.NAMES[off:off + size], u16(meta, 2 + 3 * i)))
         off += size
+    return out
+
+
+def message_names():
+    """The message names of all generated tables."""
+    names = []
+    for _, t in table_modules():
+        names += [name for name, _ in messages_of(t)]
+    drop_tables()
     return names
 
 
 def test_tables_are_well_formed():
     # (minimum/maximum and minItems/maxItems, unused by the 1.6 schemas, are tested with
     # generated tables of their own in host_tests/test_schemas_fresh.py)
-    meta = schemas.META
-    names = message_names()
-    assert names == sorted(names) and len(set(names)) == len(names)
-    assert "".join(names) == schemas.STRS[0]
+    modules = table_modules()
+    for k, t in modules:
+        meta = t.META
+        messages = messages_of(t)
+        names = [name for name, _ in messages]
+        assert names == sorted(names) and len(set(names)) == len(names), k
+        for name in names:  # each message is in the module its name's length hashes to
+            assert len(name) % len(modules) == k, (name, k)
 
-    def u16(i):
-        return (meta[i] << 8) | meta[i + 1]
+        def walk_obj(p, where):
+            count, nreq = meta[p + 2], meta[p + 3]
+            sizes = [meta[p + 4 + 4 * i] for i in range(count)]
+            assert u16(meta, p) + sum(sizes) <= len(t.NAMES), where
+            assert nreq == sum(1 for i in range(count) if meta[p + 5 + 4 * i] & 0x10), where
+            for i in range(count):
+                walk_arg(meta[p + 5 + 4 * i] & 0xF, u16(meta, p + 6 + 4 * i), where + "#%d" % i)
 
-    def walk_obj(p, where):
-        text = schemas.STRS[meta[p]]
-        count, nreq = meta[p + 1], meta[p + 2]
-        sizes = [meta[p + 3 + 4 * i] for i in range(count)]
-        assert sum(sizes) == len(text), where
-        assert nreq == sum(1 for i in range(count) if meta[p + 4 + 4 * i] & 0x10), where
-        for i in range(count):
-            walk_arg(meta[p + 4 + 4 * i] & 0xF, u16(p + 5 + 4 * i), where + "#%d" % i)
+        def walk_arg(kind, arg, where):
+            assert 1 <= kind <= 9, where
+            if kind == 3:
+                assert meta[arg + 2] > 0, where
+                assert u16(meta, arg) + sum(meta[arg + 3 + i] for i in range(meta[arg + 2])) \
+                    <= len(t.NAMES), where
+            elif kind == 8:
+                walk_obj(arg, where)
+            elif kind == 9:
+                walk_arg(meta[arg + 4] & 0xF, u16(meta, arg + 5), where + "[]")
+            elif kind in (4, 5, 6):
+                assert arg <= len(t.BOUNDS), where
 
-    def walk_arg(kind, arg, where):
-        assert 1 <= kind <= 9, where
-        if kind == 3:
-            assert sum(meta[arg + 2 + i] for i in range(meta[arg + 1])) == \
-                len(schemas.STRS[meta[arg]]), where
-        elif kind == 8:
-            walk_obj(arg, where)
-        elif kind == 9:
-            walk_arg(meta[arg + 4] & 0xF, u16(arg + 5), where + "[]")
-        elif kind in (4, 5, 6):
-            assert arg <= len(schemas.BOUNDS), where
+        for name, root in messages:
+            walk_obj(root, name)
+    drop_tables()
 
-    for i, name in enumerate(names):
-        walk_obj(u16(2 + 3 * i), name)
+
+def test_validation_loads_one_table_and_drops_it():
+    buckets = lazy.use("schemas").BUCKETS
+    drop_tables()
+    imported = []
+    real_use = lazy.use
+
+    def use(name):
+        imported.append(name)
+        return real_use(name)
+
+    lazy.use = use
+    try:
+        for name, payload in VALID[:6] + (("Reset", {"type": 1}), ("FlyToTheMoon", {}),
+                                          ("x" * 5000, {}), ("", {})):
+            del imported[:]
+            check(name, payload)
+            validate.known(name)
+            assert imported and set(imported) <= {"schemas", "schemas.b%d" % (
+                len(name) % buckets)}, (name, imported)
+            assert not [m for m in sys.modules if m.startswith("ocpp.schemas")], name
+    finally:
+        lazy.use = real_use
+        drop_tables()
 
 
 # Fuzz: every kind of JSON value at every field (also nested ones) never raises.
@@ -392,12 +446,16 @@ def test_fuzz_every_value_at_every_field_never_raises():
 
 
 def allocated(name, payload):
-    assert check(name, payload) is None, check(name, payload)
+    """Bytes one validation of `payload` allocates, its table module already loaded."""
+    table = lazy.use("schemas.b%d" % (len(name) % lazy.use("schemas").BUCKETS))
+    assert check(name, payload, table) is None, check(name, payload, table)
     gc.collect()
     before = gc.mem_alloc()
     for _ in range(10):
-        check(name, payload)
-    return (gc.mem_alloc() - before) // 10
+        check(name, payload, table)
+    used = (gc.mem_alloc() - before) // 10
+    drop_tables()
+    return used
 
 
 def test_validation_allocates_little():
@@ -412,3 +470,19 @@ def test_validation_allocates_little():
     floats = [{"startPeriod": i * 60, "limit": 6.5 + i} for i in range(48)]
     used = allocated("SetChargingProfile", profile_with(floats))
     assert used <= 48 * 2 * 32, used
+
+
+def test_tables_are_not_kept():
+    everything = [(name, payload) for name, payload in VALID]
+    everything += [(name, None) for name in message_names()]  # every table, via known() too
+    for name, payload in everything:  # (the first import of a module interns its names)
+        check(name, payload)
+    drop_tables()
+    gc.collect()
+    before = gc.mem_alloc()
+    for name, payload in everything:
+        check(name, payload)
+        validate.known(name)
+    gc.collect()
+    # the tables of the forty messages are several kilobytes; one kept would show
+    assert gc.mem_alloc() - before < 256, gc.mem_alloc() - before
