@@ -22,6 +22,7 @@ from ocpp.txqueue import TxQueue
 NUM_CONNECTORS = const(1)
 BACKOFF_MIN_MS = const(1000)
 BACKOFF_MAX_MS = const(120000)
+CONNECT_TIMEOUT_MS = const(15000)
 DEFAULT_MAX_MESSAGE = const(16384)
 
 ACCEPTED = "Accepted"
@@ -146,9 +147,11 @@ class ChargePoint:
 
     async def _connect(self):
         try:
-            return await lazy.use("linkup").connect(self)
+            headers, context = lazy.use("linkup").credentials(self)
         finally:
-            lazy.drop("linkup")
+            lazy.drop("linkup")  # before the connection code (ws.py's wsopen) loads
+        return await ws.connect(self.url, protocols=("ocpp1.6",), headers=headers, ssl=context,
+                                timeout_ms=CONNECT_TIMEOUT_MS, max_size=self.max_message)
 
     async def _serve(self, sock):
         self.log("link: connected")

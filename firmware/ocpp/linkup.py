@@ -1,5 +1,5 @@
-"""Bringing the link up: opening the connection with the right credentials, then registering
-with BootNotification. Imported by chargepoint.py for the moment it runs (ocpp/lazy.py), so an
+"""Bringing the link up: the credentials to connect with, then registering with
+BootNotification. Imported by chargepoint.py for the moment it runs (ocpp/lazy.py), so an
 established link holds none of this code in the heap.
 """
 import asyncio
@@ -11,12 +11,12 @@ from ocpp import rpc, ws
 
 FIRMWARE_VERSION = "0.1.0"
 BOOT_RETRY_S = const(60)  # when the central system gives no interval (0) or fails the boot
-CONNECT_TIMEOUT_MS = const(15000)
 
 
-async def connect(cp):
-    """A WebSocket to the central system for charge point `cp`, per its SecurityProfile:
-    0 none, 1 HTTP Basic, 2 Basic over verified TLS, 3 TLS with a client certificate."""
+def credentials(cp):
+    """(headers, TLS context) for connecting charge point `cp` per its SecurityProfile:
+    0 none, 1 HTTP Basic, 2 Basic over verified TLS, 3 TLS with a client certificate.
+    Raises ValueError when the profile cannot be met (no password, no wss:// URL)."""
     profile = cp.config.get("SecurityProfile")
     headers = []
     if profile in (1, 2):
@@ -35,8 +35,7 @@ async def connect(cp):
     elif profile >= 2:
         raise ValueError("security profile %d needs a wss:// URL" % profile)
     cp.log("link: connecting to %s (security profile %d)" % (cp.url, profile))
-    return await ws.connect(cp.url, protocols=("ocpp1.6",), headers=headers, ssl=context,
-                            timeout_ms=CONNECT_TIMEOUT_MS, max_size=cp.max_message)
+    return headers, context
 
 
 def _cert(cp, key):
