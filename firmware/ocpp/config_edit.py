@@ -1,54 +1,20 @@
-"""Editing the configuration: parsing and validating values, loading them at start,
-ChangeConfiguration and the agent's own writes. The key table and the typed values live in
-ocpp/config.py; this module is imported only while a value is loaded or changed (ocpp/lazy.py).
+"""Editing the configuration: parsing and validating values, ChangeConfiguration and the
+agent's own writes. The typed values live in ocpp/config.py, the key table in
+ocpp/config_keys.py, loading at start in ocpp/config_load.py; this module is imported only while
+a value is loaded or changed (ocpp/lazy.py).
 """
 from binascii import hexlify, unhexlify
+from micropython import const
 
-from ocpp.config import (ACC_MASK, ACC_R, DOC, F_REBOOT, INT_MAX, KEYS, MAX_VALUE_LEN, ROTATIONS,
-                         STRIDE, T_AUTH, T_BOOL, T_INT, T_MASK, T_MEAS, T_ROT, T_STR, T_WORDS,
-                         _LOCK, _RAW_KEY, _UNLOCK, _find, _pick, _to_wire, measurand_phase)
+from ocpp.config_keys import (ACC_MASK, ACC_R, F_REBOOT, KEYS, LOCK, T_AUTH, T_BOOL, T_INT,
+                              T_MASK, T_MEAS, T_ROT, T_STR, T_WORDS, UNLOCK, find, present,
+                              readonly, to_wire)
 
-
-def load(cfg, factory):
-    """Stored values, then factory values, then defaults, each validated (Config.__init__)."""
-    store, log, initial_password = cfg.store, cfg.log, cfg.initial_password
-    stored = store.read_json(DOC, {})
-    if not isinstance(stored, dict):
-        log("config: %s is not an object; ignored" % DOC)
-        stored = {}
-    chosen = {}  # table index -> factory value
-    for key in factory or ():
-        i = _find(key)
-        if i < 0:
-            log("config: ocpp_keys.%s is not a known key; ignored" % key)
-        else:
-            chosen[i] = factory[key]
-    keep = {}
-    # Plain values first: CSL checks need their <Key>MaxLength, AuthorizationKey its mode.
-    for second in (False, True):
-        for i in range(0, len(KEYS), STRIDE):
-            name, flags = KEYS[i], KEYS[i + 1]
-            if ((flags & T_MASK) in (T_MEAS, T_ROT, T_WORDS, T_AUTH)) != second:
-                continue
-            if name in stored and flags & ACC_MASK != ACC_R:
-                v, why = _parse_stored(cfg, i, stored[name])
-                if why is None:
-                    keep[name] = stored[name]
-                    cfg._apply(name, v)
-                    continue
-                log("config: stored %s invalid (%s); ignored" % (name, why))
-            if i in chosen:
-                v, why = _parse(cfg, i, chosen[i])
-                if why:
-                    raise ValueError("ocpp_keys.%s: %s" % (name, why))
-            elif name == _RAW_KEY:
-                # Seed 003: "false if not previously set, else true": a provisioned
-                # initial password is a key that was set, in plain text.
-                v = initial_password is not None
-            else:
-                v, why = _parse(cfg, i, KEYS[i + 2])
-            cfg._apply(name, v)
-    cfg._stored = keep  # the persisted document: changed keys only, wire strings
+DOC = "ocpp_config.json"
+INT_MAX = const(2147483647)
+MAX_VALUE_LEN = const(500)
+ROTATIONS = ("NotApplicable", "Unknown", "RST", "RTS", "SRT", "STR", "TRS", "TSR")
+RAW_KEY = "UseAuthorizationKeyWithoutDecoding"
 
 
 def change(cfg, key, value):
@@ -56,17 +22,17 @@ def change(cfg, key, value):
 
     Nothing is kept unless the value is valid and saved; watchers run after the change.
     """
-    i = _find(key)
-    if i < 0 or not cfg._present(i):
+    i = find(key)
+    if i < 0 or not present(cfg, i):
         return "NotSupported"
-    name, flags = KEYS[i], KEYS[i + 1]
-    if flags & ACC_MASK == ACC_R or (name == _UNLOCK and cfg._v[_LOCK]):
+    name, flags = KEYS[i][0], KEYS[i][1]
+    if readonly(cfg, i):
         cfg.log("config: %s is read-only; change rejected" % name)
         return "Rejected"
     if not isinstance(value, str) or len(value) > MAX_VALUE_LEN:
         v, why = None, "must be a string of at most 500 characters"
     else:
-        v, why = _parse(cfg, i, value)
+        v, why = parse(cfg, i, value)
     if why is None and name == "SecurityProfile":
         why = _profile_problem(cfg, v)
     if why:
@@ -74,11 +40,11 @@ def change(cfg, key, value):
         return "Rejected"
     if not _persist(cfg, i, v):
         return "Rejected"
-    cfg._apply(name, v)
+    apply(cfg, name, v)
     if flags & T_MASK == T_AUTH:
         cfg.log("config: AuthorizationKey changed")  # never its value
     else:
-        cfg.log("config: %s = %s" % (name, _to_wire(flags & T_MASK, v)))
+        cfg.log("config: %s = %s" % (name, to_wire(flags & T_MASK, v)))
     for watched, fn in cfg._watch:
         if watched == name:
             try:
@@ -87,34 +53,67 @@ def change(cfg, key, value):
                 cfg.log("config: watcher of %s failed: %r" % (name, ex))
     return "RebootRequired" if flags & F_REBOOT else "Accepted"
 
+
 def set(cfg, key, value):
     """The agent's own write: no read-only check, no watchers. ``value``: typed or a wire
     string. Persisted for writable keys; read-only ones (facts the agent works out at each
     start, e.g. SupportedFeatureProfiles) live in RAM only. ValueError if invalid."""
-    i = _find(key)
+    i = find(key)
     if i < 0:
         raise KeyError(key)
-    v, why = _parse(cfg, i, value)
+    v, why = parse(cfg, i, value)
     if why:
-        raise ValueError("%s: %s" % (KEYS[i], why))
-    if KEYS[i + 1] & ACC_MASK != ACC_R and not _persist(cfg, i, v):
-        raise OSError("config: cannot save %s" % KEYS[i])
-    cfg._apply(KEYS[i], v)
+        raise ValueError("%s: %s" % (KEYS[i][0], why))
+    if KEYS[i][1] & ACC_MASK != ACC_R and not _persist(cfg, i, v):
+        raise OSError("config: cannot save %s" % KEYS[i][0])
+    apply(cfg, KEYS[i][0], v)
+
+
+def apply(cfg, name, v):
+    """Keep a typed (valid) value in cfg._v."""
+    # LockCablePermanently=true holds UnlockConnectorOnEVSideDisconnect
+    # false (seed 003: a permanently locked cable is never unlocked on EV side); the key's own
+    # value is kept aside for when the lock is lifted.
+    vals = cfg._v
+    if name == UNLOCK:
+        cfg._unlock_own = v
+        if vals.get(LOCK):
+            v = False
+    elif name == LOCK and UNLOCK in vals:
+        vals[UNLOCK] = False if v else cfg._unlock_own
+    if name not in vals:
+        name = _interned(name)
+    vals[name] = v
+
+
+class _Scratch:
+    pass
+
+
+def _interned(name):
+    # The resident dict of values outlives this table: keyed by the table's own strings it would
+    # keep each name as a heap str object (~64 bytes on a 64-bit port). An attribute name is a
+    # qstr, stored once in the qstr pool (about its length); a str built from the same
+    # characters then is that qstr, costing no heap block of its own.
+    setattr(_Scratch(), name, None)
+    return name[0:len(name)]
+
 
 def _persist(cfg, i, v):
-    if KEYS[i + 1] & T_MASK == T_AUTH:
+    if KEYS[i][1] & T_MASK == T_AUTH:
         wire = hexlify(v).decode()  # the password bytes, whatever rule produced them
     else:
-        wire = _to_wire(KEYS[i + 1] & T_MASK, v)
+        wire = to_wire(KEYS[i][1] & T_MASK, v)
     doc = dict(cfg._stored)
-    doc[KEYS[i]] = wire
+    doc[KEYS[i][0]] = wire
     try:
         cfg.store.write_json(DOC, doc)
     except OSError as ex:
-        cfg.log("config: cannot save %s (%r)" % (KEYS[i], ex))
+        cfg.log("config: cannot save %s (%r)" % (KEYS[i][0], ex))
         return False
     cfg._stored = doc
     return True
+
 
 def _profile_problem(cfg, new):
     # Security whitepaper A05: raise only, and only with the prerequisites in place.
@@ -129,17 +128,11 @@ def _profile_problem(cfg, new):
         return "needs a charge point certificate"
     return None
 
-def _parse_stored(cfg, i, wire):
-    if KEYS[i + 1] & T_MASK == T_AUTH:
-        try:
-            return unhexlify(wire), None
-        except Exception:
-            return None, "not hex"
-    return _parse(cfg, i, wire)
 
-def _parse(cfg, i, value):
-    """(typed value, None) or (None, why). ``value``: a wire string or a JSON value."""
-    kind = KEYS[i + 1] & T_MASK
+def parse(cfg, i, value):
+    """The value for the key in row KEYS[i]: (typed value, None) or (None, why).
+    ``value``: a wire string or a JSON value."""
+    kind = KEYS[i][1] & T_MASK
     if kind == T_INT:
         return _parse_int(i, value)
     if kind == T_BOOL:
@@ -151,18 +144,19 @@ def _parse(cfg, i, value):
                 return low == "true", None
         return None, "must be true or false"
     if kind == T_STR:
-        hi = KEYS[i + 3]
+        hi = KEYS[i][3]
         if isinstance(value, str) and _printable(value, 0, hi):
             return value, None
         return None, "must be printable ASCII, at most %d characters" % hi
     if kind == T_AUTH:
         return _parse_auth(cfg, value)
-    return _parse_csl(cfg, KEYS[i], kind, value)
+    return _parse_csl(cfg, KEYS[i][0], kind, value)
+
 
 def _parse_auth(cfg, value):
     if not isinstance(value, str):
         return None, "must be a string"
-    if cfg._v.get(_RAW_KEY):
+    if cfg._v.get(RAW_KEY):
         # Used as is: an RFC 7617 password (printable ASCII, SP included), 16 to 40 long.
         if _printable(value, 16, 40):
             return value.encode(), None
@@ -174,6 +168,7 @@ def _parse_auth(cfg, value):
         except Exception:
             pass
     return None, "must be 32 to 40 hex digits (16 to 20 bytes)"
+
 
 def _parse_csl(cfg, name, kind, value):
     if isinstance(value, str):
@@ -188,7 +183,7 @@ def _parse_csl(cfg, name, kind, value):
     out = []
     for item in items:
         if kind == T_MEAS:
-            mp = measurand_phase(item)
+            mp = _measurands().measurand_phase(item)
             if mp is None:
                 return None, "unsupported measurand %s" % item
             item = mp[0] + "." + mp[1] if mp[1] else mp[0]
@@ -204,12 +199,20 @@ def _parse_csl(cfg, name, kind, value):
         out.append(item)
     return out, None
 
+
 def _rotation(cfg, item):
     cid, _, rot = item.partition(".")
     if not cid.isdigit() or int(cid) > cfg._v["NumberOfConnectors"]:
         return None
-    rot = _pick(rot, ROTATIONS)
+    rot = _measurands().pick(rot, ROTATIONS)
     return cid + "." + rot if rot else None
+
+
+def _measurands():
+    # Only list values need it: a plain edit (HeartbeatInterval...) does not load it.
+    from ocpp import config_measurands
+
+    return config_measurands
 
 
 def _printable(s, lo, hi):
@@ -222,7 +225,7 @@ def _printable(s, lo, hi):
 
 
 def _parse_int(i, value):
-    lo, hi = KEYS[i + 3] or (0, INT_MAX)
+    lo, hi = KEYS[i][3] or (0, INT_MAX)
     n = None
     if type(value) is int:
         n = value

@@ -10,7 +10,7 @@
 measurand with a phase ("Voltage.L1"). A per-phase measurand without a phase is reported for
 every phase the charger is wired for (errata: report all phases of a configured measurand).
 """
-from ocpp.config import measurand_phase
+from ocpp.config_measurands import measurand_phase
 
 ENERGY = "Energy.Active.Import.Register"
 _UNITS = {ENERGY: "Wh", "Power.Active.Import": "W", "Power.Offered": "W", "Current.Import": "A",

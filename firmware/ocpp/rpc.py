@@ -46,12 +46,29 @@ class NotConnected(Exception):
     """No connection: the CALL was not sent."""
 
 
+class Streamed:
+    """A handler's answer too big to hold as one string: ``pieces`` is an iterable of str that,
+    joined, is the JSON text of the CALLRESULT payload. It goes out as one WebSocket message in
+    several frames (the socket's send_pieces), each piece taken only when the frame before it
+    is on the wire, so neither the payload nor its text is ever held whole. A generator is the
+    natural source: it keeps alive whatever it reads (even a module dropped meanwhile).
+
+    If the pieces fail (raise) before the first frame is out, the CALL is answered with an
+    InternalError CALLERROR; once a frame is out nothing can follow it but the rest of the
+    message, so the connection is closed instead.
+    """
+
+    def __init__(self, pieces):
+        self.pieces = pieces
+
+
 class Rpc:
     """OCPP-J message layer between a WebSocket and the per-action handlers.
 
     handlers: {action: handler}; a handler is `async def h(payload) -> dict` (the CALLRESULT
-    payload). It may return `(payload, after)` where `after` is an async function run once the
-    CALLRESULT is on the wire (TriggerMessage must answer before sending what it triggers).
+    payload), or a Streamed (a payload too big to hold whole, sent as it is made). It may return
+    `(payload, after)` where `after` is an async function run once the CALLRESULT is on the wire
+    (TriggerMessage must answer before sending what it triggers).
     A handler must never await `call()` itself: the answer could not be read meanwhile.
     A handler raises CallError to answer with a CALLERROR.
     ops: actions handled by a module ocpp/ops/<Action>.py, `async def handle(context, payload)`
@@ -117,6 +134,25 @@ class Rpc:
         self.last_tx_ms = time.ticks_ms()
         self.log(">> " + text[:300])
         await ws.send(text)
+
+    async def _send_stream(self, ws, uid, pieces):
+        # [3,"<id>", <the payload's pieces> ]: one message, never one string
+        self.last_tx_ms = time.ticks_ms()
+        await ws.send_pieces(self._logged(_call_result(uid, pieces)))
+
+    def _logged(self, pieces):
+        """Pass ``pieces`` through; log ">> " and the message's first 300 characters as soon as
+        they have gone by (the same line a message sent whole gets)."""
+        head = ""
+        for piece in pieces:
+            if head is not None:
+                head += piece[:300 - len(head)]
+                if len(head) >= 300:
+                    self.log(">> " + head)
+                    head = None
+            yield piece
+        if head is not None:
+            self.log(">> " + head)
 
     async def _send_error(self, ws, uid, code, description):
         self.log("rpc: CALLERROR %s %s: %s" % (uid, code, description))
@@ -194,7 +230,17 @@ class Rpc:
             self.log("rpc: %s handler failed: %r" % (action, e))
             await self._send_error(ws, uid, INTERNAL_ERROR, "%s failed: %r" % (action, e))
             return
-        await self._send(ws, json.dumps((3, uid, result)))
+        if isinstance(result, Streamed):
+            try:
+                await self._send_stream(ws, uid, result.pieces)
+            except Exception as e:
+                if ws.closed:  # frames were out: the socket closed the connection
+                    raise
+                self.log("rpc: %s answer failed: %r" % (action, e))
+                await self._send_error(ws, uid, INTERNAL_ERROR, "%s failed: %r" % (action, e))
+                return
+        else:
+            await self._send(ws, json.dumps((3, uid, result)))
         if after:
             asyncio.create_task(_run_after(after, self.log))
 
@@ -254,6 +300,13 @@ def _id_from_head(head):
     if end - start > MAX_ID_LEN:
         return None
     return head[start:end].decode()
+
+
+def _call_result(uid, pieces):
+    yield "[3,%s," % json.dumps(uid)
+    for piece in pieces:
+        yield piece
+    yield "]"
 
 
 async def _run_after(after, log):

@@ -3,6 +3,7 @@
     sock = await connect("wss://cs.example/ocpp/CP_1", ssl=tls_context(ca_der),
                          headers=[("Authorization", "Basic ...")])
     await sock.send('[2,"1","Heartbeat",{}]')
+    await sock.send_pieces(gen())   # one message from a generator of str, in several frames
     text = await sock.recv()        # str; None once the connection is closed
     await sock.close()
 
@@ -11,6 +12,10 @@ A frame on the wire (section 5.2). The client masks every frame it sends; a serv
     byte 0   FIN | RSV1-3 (must be 0) | opcode (0 cont, 1 text, 2 binary, 8 close, 9 ping, 10 pong)
     byte 1   MASK | length 0..125, or 126 -> 2 more bytes (big-endian), 127 -> 8 more bytes
     [2 or 8 bytes extended length] [4 bytes masking key, client frames only] payload
+
+A message made by send_pieces() is fragmented (section 5.4): a TEXT frame with FIN=0, then
+CONTINUATION frames, the last with FIN=1, one per TX buffer's worth of pieces. The write lock is
+held for the whole message, so no other frame (not even a pong) comes between its fragments.
 
 Memory: outgoing payload is copied chunk by chunk into one reused TX buffer and masked there in
 place (a str is read through a memoryview, so even its UTF-8 encoding is never copied whole);
@@ -43,6 +48,7 @@ CLOSE_INVALID_DATA = const(1007)
 
 HEAD_LEN = const(64)  # bytes of a refused message kept in MessageTooBig.head
 TX_CHUNK = const(512)  # payload bytes masked and written at a time
+TX_HEAD = const(14)  # the longest client frame header; the first payload byte follows it
 RX_MIN = const(512)  # initial RX buffer; also the scratch space a refused message is read into
 MAX_CONTROL = const(125)
 CLOSE_WAIT_MS = const(2000)  # how long close() waits to send its frame and for the server's
@@ -202,7 +208,7 @@ class WebSocket:
         self.close_reason = ""
         self._stream = stream
         self._state = _OPEN
-        self._tx = bytearray(TX_CHUNK + 14)  # 14: the longest client frame header
+        self._tx = bytearray(TX_HEAD + TX_CHUNK)
         self._rx = bytearray(RX_MIN)
         self._ctl = bytearray(MAX_CONTROL)
         self._hdr = bytearray(10)  # 2 bytes + up to 8 bytes of extended length
@@ -423,6 +429,64 @@ class WebSocket:
         else:
             await self._send_frame(OP_CLOSE, struct.pack(">H", code) + reason.encode())
 
+    async def send_pieces(self, pieces):
+        """Send one text message: the pieces (str or UTF-8 bytes, from any iterable) joined.
+
+        The message is fragmented as the TX buffer fills (a TEXT frame with FIN=0, CONTINUATION
+        frames, the last with FIN=1), so it is never held whole and a piece is taken only when
+        the frames before it are on the wire. If the iterable raises before the first frame is
+        out, its exception propagates and the connection stays usable; after that the
+        connection is closed (half a message cannot be taken back) and WebSocketError raised."""
+        if self._state != _OPEN:
+            raise WebSocketError("connection is closed")
+        buf = self._tx
+        async with self._lock:
+            if self._state != _OPEN:
+                raise WebSocketError("connection is closed")
+            op = OP_TEXT
+            fill = 0  # payload bytes waiting in buf[TX_HEAD:]
+            try:
+                for piece in pieces:
+                    mv = memoryview(piece)  # a str yields its UTF-8 bytes: no encoded copy
+                    n = len(mv)
+                    done = 0
+                    while done < n:
+                        if fill == TX_CHUNK:  # full, and more is coming: not the last frame
+                            await self._write_frame(op, fill, False)
+                            op = OP_CONT
+                            fill = 0
+                        k = min(n - done, TX_CHUNK - fill)
+                        buf[TX_HEAD + fill:TX_HEAD + fill + k] = mv[done:done + k]
+                        fill += k
+                        done += k
+                await self._write_frame(op, fill, True)
+            except WebSocketError:
+                raise
+            except asyncio.CancelledError:
+                if op == OP_CONT:  # fragments are out: the message can never be finished
+                    await self._shutdown()
+                raise
+            except Exception as e:  # the pieces failed
+                if op == OP_CONT:
+                    await self._shutdown()
+                    raise WebSocketError("message abandoned after its first frame: %r" % (e,))
+                raise
+
+    async def _write_frame(self, op, n, fin):
+        """Write the n payload bytes waiting at _tx[TX_HEAD:] as one frame (lock held)."""
+        buf = self._tx
+        start, key = _put_header(buf, op | 0x80 if fin else op, n)
+        _mask(buf, TX_HEAD, n, key, 0)
+        try:
+            self._stream.write(memoryview(buf)[start:TX_HEAD + n])
+            await self._stream.drain()
+        except OSError as e:
+            await self._shutdown()
+            raise WebSocketError("send failed: " + _describe(e))
+        except asyncio.CancelledError:  # the frame may be partly out: nothing can follow it
+            await self._shutdown()
+            raise
+
     async def _send_frame(self, op, data):
         """One masked frame. The payload goes through the TX buffer TX_CHUNK bytes at a time."""
         mv = memoryview(data)  # a str yields its UTF-8 bytes: no encoded copy
@@ -431,22 +495,8 @@ class WebSocket:
             if self._state == _CLOSED or (op != OP_CLOSE and self._state != _OPEN):
                 raise WebSocketError("connection is closed")
             buf = self._tx
-            buf[0] = 0x80 | op
-            if n < 126:
-                buf[1] = 0x80 | n
-                pos = 2
-            elif n < 0x10000:
-                buf[1] = 0x80 | 126
-                buf[2] = n >> 8
-                buf[3] = n & 0xFF
-                pos = 4
-            else:
-                buf[1] = 0x80 | 127
-                struct.pack_into(">Q", buf, 2, n)
-                pos = 10
-            key = os.urandom(4)  # section 10.3: unpredictable per frame
-            buf[pos:pos + 4] = key
-            pos += 4
+            start, key = _put_header(buf, 0x80 | op, n)
+            pos = TX_HEAD
             out = memoryview(buf)
             done = 0
             started = False
@@ -456,12 +506,12 @@ class WebSocket:
                     buf[pos:pos + k] = mv[done:done + k]
                     _mask(buf, pos, k, key, done)
                     started = True
-                    self._stream.write(out[:pos + k])
+                    self._stream.write(out[start:pos + k])
                     await self._stream.drain()  # the buffer is reused next: wait until it is out
                     done += k
                     if done >= n:
                         return
-                    pos = 0
+                    start = pos = 0
             except OSError as e:
                 await self._shutdown()
                 raise WebSocketError("send failed: " + _describe(e))
@@ -523,6 +573,28 @@ class WebSocket:
             await self._stream.wait_closed()  # closes the socket; does not yield
         except Exception:
             pass
+
+
+def _put_header(buf, b0, n):
+    """Write a client frame header for an n-byte payload so that it ends at buf[TX_HEAD], where
+    the payload starts; -> (offset of the header's first byte, the 4-byte masking key).
+    b0: FIN bit | opcode."""
+    key = os.urandom(4)  # section 10.3: unpredictable per frame
+    buf[TX_HEAD - 4:TX_HEAD] = key
+    if n < 126:
+        start = TX_HEAD - 6
+        buf[start + 1] = 0x80 | n
+    elif n < 0x10000:
+        start = TX_HEAD - 8
+        buf[start + 1] = 0x80 | 126
+        buf[start + 2] = n >> 8
+        buf[start + 3] = n & 0xFF
+    else:
+        start = 0
+        buf[1] = 0x80 | 127
+        struct.pack_into(">Q", buf, 2, n)
+    buf[start] = b0
+    return start, key
 
 
 def _valid_close_code(code):

@@ -1,6 +1,9 @@
 """GetConfiguration / ChangeConfiguration through the real agent, persistence across restarts,
 and the config.json provisioning rules (ocpp_keys factory values, bad keys stop start-up)."""
+import json
+
 import pytest
+from csms import CallError
 
 CP = "CP_1"
 
@@ -47,6 +50,35 @@ def test_get_configuration_all_and_by_key(csms, make_agent):
     some, unknown = get(csms, "HeartbeatInterval", "NoSuchKey", "AuthorizationKey")
     assert list(some) == ["HeartbeatInterval"]
     assert sorted(unknown) == ["AuthorizationKey", "NoSuchKey"]
+
+
+def test_get_configuration_streamed_answer_is_one_valid_message(csms, make_agent):
+    # The full answer is sent in several WebSocket frames (ocpp/rpc.py Streamed): the central
+    # system must receive one ordinary, schema-valid CALLRESULT (the csms fixture checks it).
+    booted(csms, make_agent)
+    mark = csms.mark()
+    everything, _ = get(csms)
+    call = [m for m in csms.messages[mark:] if m.direction == "out"][0]
+    assert call.parsed[2] == "GetConfiguration"
+    raw = csms.wait_reply(call.parsed[1], cp_id=CP).raw
+    assert len(raw) > 1024  # long enough to take several frames
+    assert json.loads(raw)[2]["configurationKey"] == list(everything.values())
+    # every key asked by name in another letter case, one twice, one unknown: each answered
+    # once, canonically spelled, with the same entry as in the full answer
+    names = [k.upper() for k in everything] + [next(iter(everything)).lower(), "NoSuchKey"]
+    assert len(names) <= int(everything["GetConfigurationMaxKeys"]["value"])
+    some, unknown = get(csms, *names)
+    assert some == everything
+    assert unknown == ["NoSuchKey"]
+
+
+def test_get_configuration_with_too_many_keys_is_a_callerror(csms, make_agent):
+    booted(csms, make_agent)
+    limit = int(get(csms, "GetConfigurationMaxKeys")[0]["GetConfigurationMaxKeys"]["value"])
+    with pytest.raises(CallError) as e:
+        get(csms, *(["HeartbeatInterval"] * (limit + 1)))
+    assert e.value.code == "OccurenceConstraintViolation"
+    assert list(get(csms, "HeartbeatInterval")[0]) == ["HeartbeatInterval"]  # answers as before
 
 
 def test_change_configuration_statuses(csms, make_agent):

@@ -1,9 +1,13 @@
-# ocpp/config.py: the OCPP configuration keys (MicroPython).
+# ocpp/config.py and the modules it imports for a moment (config_keys, config_edit,
+# config_get): the OCPP configuration keys (MicroPython).
 import gc
+import json
+import sys
 
 from mp_tmp import fresh_dir, rmtree
 from store import Store
-from ocpp.config import Config, KEYS, TooManyKeys, SUPPORTED_MEASURANDS, measurand_phase
+from ocpp.config import Config, TooManyKeys
+from ocpp.config_measurands import SUPPORTED_MEASURANDS, measurand_phase
 
 CORE_KEYS = (  # OCPP 1.6 section 9.1 with errata v4.0 (3.82 MessageTimeout, 3.89)
     "AllowOfflineTxForUnknownId", "AuthorizationCacheEnabled", "AuthorizeRemoteTxRequests",
@@ -58,9 +62,30 @@ def as_dict(entries):
     return {e["key"]: e for e in entries}
 
 
+def listing(c, keys=None):
+    """GetConfiguration through the streamed pieces -> (configurationKey, unknownKey)."""
+    pieces = list(c.get_configuration(keys))
+    for p in pieces:
+        assert isinstance(p, str) and p, pieces
+    answer = json.loads("".join(pieces))
+    assert sorted(answer) in (["configurationKey"], ["configurationKey", "unknownKey"]), answer
+    unknown = answer.get("unknownKey")
+    assert unknown != [], "unknownKey present but empty"
+    return answer["configurationKey"], unknown or []
+
+
+def table():
+    # the key table, imported the way the configuration code does (and dropped after)
+    from ocpp import lazy
+    try:
+        return lazy.use("config_keys")
+    finally:
+        lazy.drop("config_keys")
+
+
 def test_every_key_in_get_configuration():
     with Env() as env:
-        known, unknown = env.config().get_configuration()
+        known, unknown = listing(env.config())
         assert unknown == []
         got = as_dict(known)
         assert len(got) == len(known)  # each once
@@ -71,7 +96,7 @@ def test_every_key_in_get_configuration():
             assert isinstance(e["value"], str) and len(e["value"]) <= 500, e
             assert e["readonly"] is (e["key"] in READ_ONLY), e
         assert got["NumberOfConnectors"]["value"] == "1"
-        assert got["SupportedFeatureProfiles"]["value"] == "Core"
+        assert got["SupportedFeatureProfiles"]["value"] == "Core,RemoteTrigger"
         assert got["MeterValuesSampledData"]["value"] == "Energy.Active.Import.Register"
         assert got["StopTxnSampledData"]["value"] == ""
         assert got["SecurityProfile"]["value"] == "0"
@@ -83,9 +108,9 @@ def test_every_key_in_get_configuration():
 def test_get_by_list_with_unknowns():
     with Env() as env:
         c = env.config()
-        known, unknown = c.get_configuration(
-            ["heartbeatinterval", "NoSuchKey", "AuthorizationKey", "HeartbeatInterval",
-             "NUMBEROFCONNECTORS", "LocalAuthListEnabled"])
+        known, unknown = listing(c, [
+            "heartbeatinterval", "NoSuchKey", "AuthorizationKey", "HeartbeatInterval",
+            "NUMBEROFCONNECTORS", "LocalAuthListEnabled"])
         assert known == [{"key": "HeartbeatInterval", "readonly": False, "value": "240"},
                          {"key": "NumberOfConnectors", "readonly": True, "value": "1"}]
         assert unknown == ["NoSuchKey", "AuthorizationKey", "LocalAuthListEnabled"]
@@ -95,9 +120,11 @@ def test_too_many_keys_in_one_request():
     with Env() as env:
         c = env.config()
         assert c.max_keys == c.get("GetConfigurationMaxKeys")
-        assert c.max_keys >= len(KEYS) // 4  # every key can be asked for in one request
-        c.get_configuration(["HeartbeatInterval"] * c.max_keys)
+        assert c.max_keys >= len(table().KEYS)  # every key can be asked in one request
+        assert listing(c, ["HeartbeatInterval"] * c.max_keys)[0] == [
+            {"key": "HeartbeatInterval", "readonly": False, "value": "240"}]
         try:
+            # refused at once, before any piece is taken: the handler answers a CALLERROR
             c.get_configuration(["HeartbeatInterval"] * (c.max_keys + 1))
             assert False, "no TooManyKeys"
         except TooManyKeys:
@@ -108,9 +135,9 @@ def test_authorization_key_write_only_and_never_logged():
     with Env() as env:
         c = env.config()
         assert c.change("AuthorizationKey", KEY_HEX) == "Accepted"
-        names = [e["key"] for e in c.get_configuration()[0]]
+        names = [e["key"] for e in listing(c)[0]]
         assert "AuthorizationKey" not in names
-        assert c.get_configuration(["AuthorizationKey"]) == ([], ["AuthorizationKey"])
+        assert listing(c, ["AuthorizationKey"]) == ([], ["AuthorizationKey"])
         assert c.change("AuthorizationKey", "zz" * 16) == "Rejected"
         for line in env.lines:
             assert KEY_HEX not in line and KEY_HEX.lower() not in line, line
@@ -166,7 +193,7 @@ def test_not_supported_for_unknown_keys():
         c.set("SupportedFeatureProfiles", "Core,LocalAuthListManagement")
         assert c.change("LocalAuthListEnabled", "false") == "Accepted"
         assert c.change("LocalAuthListMaxLength", "5") == "Rejected"  # read-only
-        assert "LocalAuthListEnabled" in as_dict(c.get_configuration()[0])
+        assert "LocalAuthListEnabled" in as_dict(listing(c)[0])
 
 
 def test_accepted_changes_are_typed_persisted_and_survive_a_restart():
@@ -193,7 +220,7 @@ def test_accepted_changes_are_typed_persisted_and_survive_a_restart():
         assert c2.get("ConnectorPhaseRotation") == ["0.RST", "1.NotApplicable"]
         assert c2.get("FreeChargingIdTag") == "TAG-1"
         assert c2.get("MessageTimeout") == 45
-        got = as_dict(c2.get_configuration(["MeterValuesSampledData", "StopTxnAlignedData"])[0])
+        got = as_dict(listing(c2, ["MeterValuesSampledData", "StopTxnAlignedData"])[0])
         assert got["MeterValuesSampledData"]["value"] == ",".join(sampled)
         assert got["StopTxnAlignedData"]["value"] == ""
         # only changed keys are in the document
@@ -377,7 +404,7 @@ def test_lock_cable_permanently_makes_unlock_read_only():
         assert c.get("UnlockConnectorOnEVSideDisconnect") is True
         assert c.change("LockCablePermanently", "true") == "Accepted"
         assert c.get("UnlockConnectorOnEVSideDisconnect") is False
-        entry = c.get_configuration(["UnlockConnectorOnEVSideDisconnect"])[0][0]
+        entry = listing(c, ["UnlockConnectorOnEVSideDisconnect"])[0][0]
         assert entry == {"key": "UnlockConnectorOnEVSideDisconnect", "readonly": True,
                          "value": "false"}
         assert c.change("UnlockConnectorOnEVSideDisconnect", "true") == "Rejected"
@@ -395,13 +422,13 @@ def test_set_by_the_agent():
         c = env.config()
         c.set("SupportedFeatureProfiles", ["Core", "SmartCharging", "RemoteTrigger"])
         assert c.get("SupportedFeatureProfiles") == ["Core", "SmartCharging", "RemoteTrigger"]
-        assert "ChargeProfileMaxStackLevel" in as_dict(c.get_configuration()[0])
+        assert "ChargeProfileMaxStackLevel" in as_dict(listing(c)[0])
         c.set("HeartbeatInterval", 300)  # e.g. from BootNotification.conf
         c.set("NumberOfConnectors", "1")
         assert env.saved() == {"HeartbeatInterval": "300"}  # read-only facts stay in RAM
         c2 = env.config()
         assert c2.get("HeartbeatInterval") == 300
-        assert c2.get("SupportedFeatureProfiles") == ["Core"]
+        assert c2.get("SupportedFeatureProfiles") == ["Core", "RemoteTrigger"]  # RAM only
         for key, value in (("HeartbeatInterval", -1), ("SecurityProfile", 9),
                            ("FreeCharging", "nope")):
             try:
@@ -425,3 +452,117 @@ def test_config_instance_heap_is_small():
         used = gc.mem_alloc() - before
         assert c.get("HeartbeatInterval") == 60
         assert used < 4096, used  # measured ~2 KB on the 64-bit unix port
+
+
+# -- the streamed GetConfiguration answer ---------------------------------------------------------
+def old_answer(c, keys=None):
+    """The payload as the code before streaming built it: a list of entry dicts (the table's
+    order, or the order asked, each key once), the unknown names as asked."""
+    t = table()
+    KEYS = t.KEYS
+
+    def listed(i):
+        return KEYS[i][1] & t.ACC_MASK != t.ACC_W and t.present(c, i)
+
+    def entry(i):
+        name, flags = KEYS[i][0], KEYS[i][1]
+        readonly = flags & t.ACC_MASK == t.ACC_R or (
+            name == "UnlockConnectorOnEVSideDisconnect" and c.get("LockCablePermanently"))
+        return {"key": name, "readonly": readonly,
+                "value": t.to_wire(flags & t.T_MASK, c.get(name))}
+
+    known, unknown, seen = [], [], []
+    if not keys:
+        known = [entry(i) for i in range(len(KEYS)) if listed(i)]
+    else:
+        for key in keys:
+            i = t.find(key)
+            if i < 0 or not listed(i):
+                unknown.append(key)
+            elif i not in seen:
+                seen.append(i)
+                known.append(entry(i))
+    result = {"configurationKey": known}
+    if unknown:
+        result["unknownKey"] = unknown
+    return result
+
+
+def test_streamed_answer_is_the_json_the_old_code_produced():
+    with Env() as env:
+        c = env.config(factory={"FreeChargingIdTag": 'quo"te\\'})  # JSON escapes in a value
+        c.set("SupportedFeatureProfiles", "Core,SmartCharging,FirmwareManagement")
+        assert c.change("LockCablePermanently", "true") == "Accepted"
+        for keys in (None, [], ["HeartbeatInterval"], ["NoSuchKey"], ["a\u00e9\"b", "AuthorizationKey"],
+                     ["freechargingidtag", "UnlockConnectorOnEVSideDisconnect", "X", "X",
+                      "FreeChargingIdTag", "ChargeProfileMaxStackLevel", "LocalAuthListEnabled"]):
+            text = "".join(c.get_configuration(keys))
+            assert json.loads(text) == old_answer(c, keys), (keys, text)
+        everything = json.loads("".join(c.get_configuration()))["configurationKey"]
+        assert as_dict(everything)["FreeChargingIdTag"]["value"] == 'quo"te\\'
+        assert "SupportedFileTransferProtocols" in as_dict(everything)
+        assert len(everything) == len(old_answer(c)["configurationKey"]) > 40
+
+
+def test_answer_is_made_a_key_at_a_time():
+    with Env() as env:
+        c = env.config()
+        pieces = c.get_configuration()
+        first = next(pieces)
+        assert first.startswith('{"configurationKey":[{"key":"AllowOfflineTxForUnknownId"'), first
+        assert first.count('"key"') == 1, first
+        rest = list(pieces)
+        assert sum(p.count('"key"') for p in rest) == len(old_answer(c)["configurationKey"]) - 1
+
+
+def test_streaming_survives_edits_in_between():
+    # The stream outlives the modules it came from being dropped and imported again.
+    with Env() as env:
+        c = env.config()
+        pieces = c.get_configuration()
+        head = next(pieces)
+        assert c.change("HeartbeatInterval", "77") == "Accepted"
+        c.set("SupportedFeatureProfiles", "Core,Reservation")
+        answer = json.loads(head + "".join(pieces))
+        assert as_dict(answer["configurationKey"])["HeartbeatInterval"]["value"] == "77"
+
+
+def test_configuration_code_is_imported_only_while_it_runs():
+    with Env() as env:
+        transient = ("ocpp.config_keys", "ocpp.config_load", "ocpp.config_edit",
+                     "ocpp.config_get", "ocpp.config_measurands")
+        c = env.config()
+        assert c.change("HeartbeatInterval", "60") == "Accepted"
+        c.set("MeterValueSampleInterval", 20)
+        c.watch("heartbeatinterval", lambda v: None)
+        assert c.get("meterVALUEsampleinterval") == 20
+        listing(c, ["HeartbeatInterval"])
+        for name in transient:
+            assert name not in sys.modules, name
+
+
+def test_setting_the_value_in_force_is_free_and_changes_nothing():
+    with Env() as env:
+        c = env.config()
+        c.set("HeartbeatInterval", 240)  # the default, not saved yet: saved now
+        assert env.saved() == {"HeartbeatInterval": "240"}
+        # a marker only on disk: a write by set() would replace the document without it
+        env.store.write_json("ocpp_config.json", {"HeartbeatInterval": "240", "Marker": "x"})
+        for key, value in (("HeartbeatInterval", 240), ("HeartbeatInterval", "240"),
+                           ("SupportedFeatureProfiles", "Core,RemoteTrigger"),
+                           ("SupportedFeatureProfiles", ["Core", "RemoteTrigger"])):
+            c.set(key, value)
+            assert env.saved()["Marker"] == "x", key  # nothing written
+        assert c.get("HeartbeatInterval") == 240
+        # anything else takes the full path: checked, converted, saved
+        c.set("HeartbeatInterval", " 240 ")
+        assert "Marker" not in env.saved() and c.get("HeartbeatInterval") == 240
+        for key, value in (("HeartbeatInterval", True), ("HeartbeatInterval", "x"),
+                           ("NumberOfConnectors", "01x")):
+            try:
+                c.set(key, value)
+                assert False, (key, value)
+            except ValueError:
+                pass
+        c.set("NumberOfConnectors", 1)
+        assert c.get("NumberOfConnectors") == 1 and "NumberOfConnectors" not in env.saved()

@@ -8,8 +8,23 @@ from ocpp import rpc
 class FakeWs:
     def __init__(self):
         self.sent = []
+        self.texts = []  # the text of each message, as sent
+        self.pieces = []  # how many pieces each streamed message came in
+        self.closed = False
 
     async def send(self, text):
+        self.texts.append(text)
+        self.sent.append(json.loads(text))
+
+    async def send_pieces(self, pieces):
+        got = []
+        for piece in pieces:
+            assert isinstance(piece, str), piece
+            got.append(piece)
+            await asyncio.sleep_ms(0)  # like a socket waiting for each frame to go out
+        text = "".join(got)
+        self.pieces.append(len(got))
+        self.texts.append(text)
         self.sent.append(json.loads(text))
 
 
@@ -231,3 +246,108 @@ async def test_gate_drops_or_refuses():
     r.gate = lambda action: ("SecurityError", "not yet")
     reply = await handle(r, ws, [2, "2", "ClearCache", {}])
     assert reply[:3] == [4, "2", "SecurityError"]
+
+
+# -- streamed answers -----------------------------------------------------------------------------
+async def test_streamed_answer_is_one_callresult_made_as_it_goes():
+    made = []
+
+    def entries():
+        yield '{"configurationKey":['
+        for i in range(40):
+            made.append(i)
+            yield '%s{"key":"K%d","readonly":true,"value":"%s"}' % ("," if i else "", i, "v" * 9)
+        yield "]}"
+
+    async def get(payload):
+        return rpc.Streamed(entries())
+
+    r, ws, logs = make({"GetConfiguration": get})
+    reply = await handle(r, ws, [2, 'id"1', "GetConfiguration", {}])
+    assert made == list(range(40))
+    assert ws.pieces == [44]  # the head, 42 payload pieces, the closing bracket
+    assert reply[:2] == [3, 'id"1'] and len(reply) == 3, reply  # the id JSON-escaped
+    keys = reply[2]["configurationKey"]
+    assert [k["key"] for k in keys] == ["K%d" % i for i in range(40)]
+    assert keys[7] == {"key": "K7", "readonly": True, "value": "v" * 9}
+    sent = [line for line in logs if line.startswith(">> ")]
+    assert sent == [">> " + ws.texts[-1][:300]], sent  # one log line, like a whole message
+
+
+async def test_short_streamed_answer_is_logged_whole():
+    async def small(payload):
+        return rpc.Streamed(iter(['{"status":', '"Accepted"}']))
+
+    r, ws, logs = make({"ClearCache": small})
+    reply = await handle(r, ws, [2, "s1", "ClearCache", {}])
+    assert reply == [3, "s1", {"status": "Accepted"}], reply
+    assert '>> [3,"s1",{"status":"Accepted"}]' in logs, logs
+
+
+async def test_streamed_answer_failing_before_sending_is_an_internal_error():
+    def broken():
+        yield '{"configurationKey":['
+        raise OSError(5)
+
+    async def get(payload):
+        return rpc.Streamed(broken())
+
+    r, ws, logs = make({"GetConfiguration": get})
+    reply = await handle(r, ws, [2, "b1", "GetConfiguration", {}])
+    assert reply[:3] == [4, "b1", "InternalError"], reply
+    assert any("GetConfiguration" in line and "OSError" in line for line in logs), logs
+
+
+async def test_streamed_answer_failing_on_a_closed_link_raises():
+    class Broken(FakeWs):
+        async def send_pieces(self, pieces):
+            next(pieces)
+            self.closed = True  # as the socket does once a frame of the message was out
+            raise OSError(104)
+
+    async def get(payload):
+        return rpc.Streamed(iter(["{}"]))
+
+    r, ws, _ = make({"GetConfiguration": get})
+    ws = Broken()
+    r.ws = ws
+    try:
+        await r.handle_text(ws, json.dumps([2, "c1", "GetConfiguration", {}]))
+        assert False, "no exception"
+    except OSError:
+        pass
+    assert ws.sent == []  # no CALLERROR after half a message
+
+
+async def test_get_configuration_op_streams_the_configuration():
+    from mp_tmp import fresh_dir, rmtree
+    from store import Store
+    from ocpp.config import Config
+
+    class Cp:
+        pass
+
+    path = fresh_dir("mp_rpc_config")
+    try:
+        cp = Cp()
+        cp.config = Config(Store(path), log=lambda line: None)
+        logs = []
+        r = rpc.Rpc({}, logs.append, timeout_s=1, ops=("GetConfiguration",), context=cp)
+        ws = FakeWs()
+        r.ws = ws
+        reply = await handle(r, ws, [2, "g1", "GetConfiguration", {}])
+        keys = {k["key"]: k for k in reply[2]["configurationKey"]}
+        assert reply[:2] == [3, "g1"] and "unknownKey" not in reply[2], reply
+        assert keys["HeartbeatInterval"] == {"key": "HeartbeatInterval", "readonly": False,
+                                             "value": "240"}
+        assert len(keys) == len(reply[2]["configurationKey"]) > 30
+        assert ws.pieces[-1] > len(keys)  # a piece per key, at least
+        reply = await handle(r, ws, [2, "g2", "GetConfiguration",
+                                     {"key": ["heartbeatINTERVAL", "Nope", "HeartbeatInterval"]}])
+        assert reply == [3, "g2", {"configurationKey": [keys["HeartbeatInterval"]],
+                                   "unknownKey": ["Nope"]}], reply
+        reply = await handle(r, ws, [2, "g3", "GetConfiguration",
+                                     {"key": ["HeartbeatInterval"] * (cp.config.max_keys + 1)}])
+        assert reply[:3] == [4, "g3", "OccurenceConstraintViolation"], reply
+    finally:
+        rmtree(path)

@@ -205,6 +205,114 @@ async def test_concurrent_sends_never_interleave_frames():
     assert sorted(got) == sorted(texts)
 
 
+# -- sending one message in pieces (fragmentation, RFC 6455 section 5.4) ---------------------
+def pieces_of(text, size):
+    for i in range(0, len(text), size):
+        yield text[i:i + size]
+
+
+def check_fragments(frames, payload):
+    """frames are one fragmented text message carrying payload: TEXT first, CONTINUATION after,
+    FIN only on the last; -> the payload lengths."""
+    assert frames, "nothing sent"
+    for k, (fin, op, _, _) in enumerate(frames):
+        assert op == (ws.OP_TEXT if k == 0 else ws.OP_CONT), (k, op)
+        assert fin == (k == len(frames) - 1), (k, fin)
+    assert b"".join(p for (_, _, p, _) in frames) == payload
+    return [len(p) for (_, _, p, _) in frames]
+
+
+async def test_send_pieces_fragments_one_message_in_full_frames():
+    c, sock = await open_fake(ws)
+    text = letters(3 * ws.TX_CHUNK + 100)
+    await c.send_pieces(pieces_of(text, 37))
+    raw = sock.take_sent()
+    frames = parse_client_frames(raw)  # checks every frame is masked
+    sizes = check_fragments(frames, text.encode())
+    assert sizes == [ws.TX_CHUNK] * 3 + [100], sizes
+    # 512 bytes need the 16-bit length, 100 fit the 7-bit one
+    assert [ext for (_, _, _, ext) in frames] == [2, 2, 2, 0]
+    assert letters(64).encode() not in raw  # masked on the wire
+
+
+async def test_send_pieces_edges_small_empty_and_exact_multiples():
+    c, sock = await open_fake(ws)
+    await c.send_pieces(iter(['[3,"1",', "{}", "]"]))
+    assert parse_client_frames(sock.take_sent()) == [(True, ws.OP_TEXT, b'[3,"1",{}]', 0)]
+    await c.send_pieces(iter(()))
+    assert parse_client_frames(sock.take_sent()) == [(True, ws.OP_TEXT, b"", 0)]
+    await c.send_pieces(["", "x", ""])
+    assert parse_client_frames(sock.take_sent()) == [(True, ws.OP_TEXT, b"x", 0)]
+    for size, expect in ((ws.TX_CHUNK, [ws.TX_CHUNK]), (2 * ws.TX_CHUNK, [ws.TX_CHUNK] * 2),
+                         (ws.TX_CHUNK + 1, [ws.TX_CHUNK, 1])):
+        text = letters(size)
+        await c.send_pieces([text])  # one piece larger than a frame is split too
+        sizes = check_fragments(parse_client_frames(sock.take_sent()), text.encode())
+        assert sizes == expect, (size, sizes)  # never an empty last frame
+
+
+async def test_send_pieces_takes_bytes_and_splits_utf8_anywhere():
+    c, sock = await open_fake(ws)
+    text = "\u00e9\u4e2d\U0001F600" * 150  # 1350 bytes of 2-, 3- and 4-byte characters
+    await c.send_pieces(pieces_of(text, 7))
+    assert check_fragments(parse_client_frames(sock.take_sent()), text.encode())
+    await c.send_pieces([b"[3,", "\u00e9".encode(), b"]"])
+    assert parse_client_frames(sock.take_sent()) == [(True, ws.OP_TEXT, "[3,\u00e9]".encode(), 0)]
+
+
+async def test_no_frame_comes_between_the_fragments_of_a_message():
+    c, sock = await open_fake(ws, wchunk=100)  # slow writes: every frame waits in drain()
+    long_text = letters(5 * ws.TX_CHUNK)
+    order = []
+
+    def pieces():
+        for piece in pieces_of(long_text, 100):
+            order.append("piece")
+            yield piece
+
+    async def others():
+        for i in range(3):
+            await asyncio.sleep_ms(0)
+            order.append("other")
+            await c.send("other %d" % i)
+            await c.ping(b"p")
+
+    await asyncio.gather(c.send_pieces(pieces()), others())
+    assert "piece" in order[order.index("other"):]  # the others did try in between
+    frames = parse_client_frames(sock.take_sent())
+    first = [k for k, f in enumerate(frames) if f[1] == ws.OP_TEXT and not f[0]][0]
+    check_fragments(frames[first:first + 5], long_text.encode())
+    assert len(frames) == 5 + 6  # the other messages and pings whole, before or after
+
+
+async def test_send_pieces_failing_before_the_first_frame_leaves_the_link_usable():
+    c, sock = await open_fake(ws)
+
+    def broken():
+        yield "[3,"
+        raise ValueError("no more")
+
+    e = await araises(ValueError, c.send_pieces(broken()))
+    assert str(e) == "no more"
+    assert sock.take_sent() == b"" and not c.closed
+    await c.send("next")
+    assert parse_client_frames(sock.take_sent()) == [(True, ws.OP_TEXT, b"next", 0)]
+
+
+async def test_send_pieces_failing_after_a_frame_closes_the_connection():
+    c, sock = await open_fake(ws)
+
+    def broken():
+        yield letters(ws.TX_CHUNK + 10)
+        raise ValueError("no more")
+
+    await araises(ws.WebSocketError, c.send_pieces(broken()))
+    frames = parse_client_frames(sock.take_sent())
+    assert [(fin, op) for (fin, op, _, _) in frames] == [(False, ws.OP_TEXT)]
+    assert c.closed and sock.closed  # half a message cannot be followed by anything
+    await araises(ws.WebSocketError, c.send_pieces(["x"]))
+
+
 async def test_ping_sends_a_ping_and_pong_updates_last_rx():
     c, sock = await open_fake(ws)
     await c.ping(b"hb")

@@ -19,14 +19,16 @@ class FakeSocket(io.IOBase):
     respond: called with the request bytes once the HTTP request is complete; what it returns
         is fed (the server's handshake answer).
     chunk: most bytes one read returns, to exercise partial reads.
+    wchunk: most bytes one write takes: a sender then waits in drain() (other tasks run).
     """
 
-    def __init__(self, respond=None, chunk=None):
+    def __init__(self, respond=None, chunk=None, wchunk=None):
         self.inbox = bytearray()
         self.pos = 0
         self.sent = bytearray()
         self.respond = respond
         self.chunk = chunk
+        self.wchunk = wchunk
         self.filler = 0  # bytes of b"F" served after the inbox, never stored
         self.eof = False
         self.closed = False
@@ -71,6 +73,8 @@ class FakeSocket(io.IOBase):
     def write(self, buf):
         if self.closed:
             raise OSError(9)
+        if self.wchunk:
+            buf = memoryview(buf)[:self.wchunk]
         self.sent += buf
         if self.respond is not None and self.request is None:
             end = bytes(self.sent).find(b"\r\n\r\n")
@@ -185,9 +189,9 @@ def parse_client_frames(data):
     return frames
 
 
-async def open_fake(ws, respond=None, chunk=None, **kw):
+async def open_fake(ws, respond=None, chunk=None, wchunk=None, **kw):
     """Run the client's handshake over a FakeSocket; -> (WebSocket, FakeSocket)."""
-    sock = FakeSocket(respond or server_answer(), chunk=chunk)
+    sock = FakeSocket(respond or server_answer(), chunk=chunk, wchunk=wchunk)
     stream = asyncio.StreamReader(sock)
     client = await ws.handshake(stream, "cs.example", 80, "/ocpp/CP_1", **kw)
     return client, sock

@@ -1,16 +1,13 @@
-"""GetConfiguration: the values of the named keys (all without a list); unknown ones listed."""
+"""GetConfiguration: the values of the named keys (all without a list); unknown ones listed.
+The answer is streamed (rpc.Streamed): made and sent a key at a time, never held whole."""
 from ocpp import rpc
 from ocpp.config import TooManyKeys
 
 
 async def handle(cp, payload):
-    keys = payload.get("key")
     try:
-        known, unknown = cp.config.get_configuration(keys or None)
+        pieces = cp.config.get_configuration(payload.get("key") or None)
     except TooManyKeys:
         raise rpc.CallError(rpc.OCCURENCE_CONSTRAINT_VIOLATION,
                             "more than GetConfigurationMaxKeys (%d) keys" % cp.config.max_keys)
-    result = {"configurationKey": known}
-    if unknown:
-        result["unknownKey"] = unknown
-    return result
+    return rpc.Streamed(pieces)
