@@ -4,8 +4,8 @@ config.json: "wifi": {"ssid": "...", "password": "...", "hostname": "evse-1" (op
 "ntp_host" (optional, default pool.ntp.org). Without "wifi" the board stays offline (the
 agent keeps retrying its connection; useful on the bench).
 
-Reconnect: the link is checked every CHECK_MS; a lost link is re-joined with a back-off from
-5 s doubling to 60 s. After each join, and then every NTP_EVERY_MS, the RTC is set from NTP
+Reconnect: the link is checked every _CHECK_MS; a lost link is re-joined with a back-off from
+5 s doubling to 60 s. After each join, and then every _NTP_EVERY_MS, the RTC is set from NTP
 (ntptime.settime() blocks for at most ``ntptime.timeout`` s: kept at 1 s). If NTP is not
 reachable the clock comes from the central system (BootNotification / Heartbeat).
 """
@@ -14,11 +14,11 @@ from time import ticks_add, ticks_diff, ticks_ms
 
 from micropython import const
 
-CHECK_MS = const(2000)
-JOIN_TIMEOUT_MS = const(15000)
+_CHECK_MS = const(2000)
+_JOIN_TIMEOUT_MS = const(15000)
 BACKOFF_MIN_MS = const(5000)
 BACKOFF_MAX_MS = const(60000)
-NTP_EVERY_MS = const(6 * 3600 * 1000)
+_NTP_EVERY_MS = const(6 * 3600 * 1000)
 
 
 class Net:
@@ -36,8 +36,8 @@ class Net:
         self.joins = 0
         self.ntp_ok_ms = None  # ticks_ms of the last successful NTP sync
         # timings (attributes so a bench or a test can shorten them)
-        self.check_ms = CHECK_MS
-        self.join_timeout_ms = JOIN_TIMEOUT_MS
+        self.check_ms = _CHECK_MS
+        self.join_timeout_ms = _JOIN_TIMEOUT_MS
         self.backoff_min_ms = BACKOFF_MIN_MS
         self._backoff = BACKOFF_MIN_MS
 
@@ -120,7 +120,7 @@ class Net:
                     await asyncio.sleep_ms(self._backoff)
                     self._backoff = min(self._backoff * 2, BACKOFF_MAX_MS)
                     continue
-            elif self.ntp_ok_ms is None or ticks_diff(ticks_ms(), self.ntp_ok_ms) > NTP_EVERY_MS:
+            elif self.ntp_ok_ms is None or ticks_diff(ticks_ms(), self.ntp_ok_ms) > _NTP_EVERY_MS:
                 if not self.sync_time():
-                    self.ntp_ok_ms = ticks_add(ticks_ms(), 60000 - NTP_EVERY_MS)  # retry in 1 min
+                    self.ntp_ok_ms = ticks_add(ticks_ms(), 60000 - _NTP_EVERY_MS)  # retry in 1 min
             await asyncio.sleep_ms(self.check_ms)

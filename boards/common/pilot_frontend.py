@@ -10,7 +10,7 @@
 Sampling. The EV pulls the *high* part of the wave down (A 12, B 9, C 6, D 3 V); the *low*
 part shows the EV's diode (about -12 V). MicroPython cannot start an ADC conversion a few us
 after a PWM edge (an esp32 pin IRQ is scheduled, hundreds of us late), so levels() reads
-WINDOW_SAMPLES samples at least window_us / WINDOW_SAMPLES apart, so they span a little more
+_WINDOW_SAMPLES samples at least window_us / _WINDOW_SAMPLES apart, so they span a little more
 than one PWM period (OpenEVSE's min/max window, made time-based so a fast ADC cannot finish
 before the period is covered, and paced from the previous sample so a stall in the middle
 cannot bunch the rest into one instant).
@@ -27,7 +27,7 @@ from time import ticks_add, ticks_diff, ticks_us
 from micropython import const
 
 FREQ_HZ = const(1000)
-WINDOW_SAMPLES = const(100)
+_WINDOW_SAMPLES = const(100)
 _FULL = const(65535)
 
 
@@ -47,9 +47,9 @@ class PilotFrontEnd:
         if self._p12 == self._m12:
             raise ValueError("pilot_cal: adc_p12 equals adc_m12")
         self._invert = bool(cal.get("invert", False))
-        self._step_us = int(cal.get("window_us", 1100)) // WINDOW_SAMPLES
+        self._step_us = int(cal.get("window_us", 1100)) // _WINDOW_SAMPLES
         self._band = abs(self._p12 - self._m12) * float(cal.get("band_v", 1.0)) / 24
-        self._buf = array("H", bytes(2 * WINDOW_SAMPLES))  # reused: no allocation per read
+        self._buf = array("H", bytes(2 * _WINDOW_SAMPLES))  # reused: no allocation per read
         self.duty = 100
         self.set_pwm(100)
 
@@ -72,7 +72,7 @@ class PilotFrontEnd:
         t = ticks_add(ticks_us(), -step)
         lo = _FULL
         hi = 0
-        for i in range(WINDOW_SAMPLES):
+        for i in range(_WINDOW_SAMPLES):
             # at least ``step`` after the previous sample, never catching up: after a stall
             # (an interrupt, another RTOS task) the remaining samples still spread over time
             while ticks_diff(ticks_us(), t) < step:
@@ -99,7 +99,7 @@ class PilotFrontEnd:
             total = 0
             for c in buf:
                 total += c
-            v = self.volts(total / WINDOW_SAMPLES)
+            v = self.volts(total / _WINDOW_SAMPLES)
             return v, v
         # counts rise with volts if p12 > m12 (the usual divider); else the extremes swap
         top, bottom = (hi, lo) if self._p12 > self._m12 else (lo, hi)

@@ -20,7 +20,7 @@ C; the meter turns that into S0 pulses, timed as a real meter would emit them.
 
 Simulated faults: "rcd" trips the RCD input (latched until rcd_reset() with the leak gone);
 "diode" removes the EV's diode (low level = high level); "weld" keeps closed contacts closed;
-"overtemp" raises the temperature to OVERTEMP_C; "ground" shorts the pilot to PE (0 V: E).
+"overtemp" raises the temperature to _OVERTEMP_C; "ground" shorts the pilot to PE (0 V: E).
 Knobs for unit tests (not on the control port): temp_c, set_ev_extra(amps) (the EV draws that
 much more than offered), selftest_result, lock_ok, feedback_fitted.
 """
@@ -31,8 +31,8 @@ import time
 
 from micropython import const
 
-RESET_EXIT_CODE = const(75)  # tools/unix-agent restarts the agent on this exit status
-OVERTEMP_C = const(80)
+_RESET_EXIT_CODE = const(75)  # tools/unix-agent restarts the agent on this exit status
+_OVERTEMP_C = const(80)
 
 # Pilot high level for each EV state (IEC 61851-1 Annex A, nominal volts).
 _HIGH_V = {"A": 12, "B": 9, "C": 6, "D": 3}
@@ -162,7 +162,7 @@ class Board:
 
     # -- sensors ---------------------------------------------------------------------------------
     def temperature_c(self):
-        return float(OVERTEMP_C) if "overtemp" in self.faults else self.temp_c
+        return float(_OVERTEMP_C) if "overtemp" in self.faults else self.temp_c
 
     def currents_a(self):
         a = self._draw_a()
@@ -281,4 +281,4 @@ class Board:
 
     def reset(self, hard=False):
         self.log("board: %s reset" % ("hard" if hard else "soft"))
-        sys.exit(RESET_EXIT_CODE)
+        sys.exit(_RESET_EXIT_CODE)

@@ -3,7 +3,7 @@
 It knows nothing of OCPP. The OCPP side says what it wants (offer / allow / set_available)
 and listens for what happens (listeners: "state", "relay", "fault", "fault_cleared").
 
-Every SAMPLE_MS the control step (tick) runs, in this order, with no await and no network:
+Every _SAMPLE_MS the control step (tick) runs, in this order, with no await and no network:
   1. RCD trip input      -> contactor open at once, fault "rcd"
   2. pilot sample        -> raw state A..F, debounced (pilot.Debouncer); leaving C opens the
                             contactor in the same step (worst case LEAVE_C_MS + one sample
@@ -13,7 +13,7 @@ Every SAMPLE_MS the control step (tick) runs, in this order, with no await and n
   5. temperature, measured current, fault retries (slower cadence, no allocation per tick)
   6. interlock           -> close only in C, PWM on, diode passed, allowed, available, no
                             fault, RCD self-test passed this session; PWM off in C (C1) for
-                            C1_TIMEOUT_MS forces it open
+                            _C1_TIMEOUT_MS forces it open
   7. pilot output        -> duty from the offer (only while allowed, available, no fault),
                             steady +12 V otherwise, steady -12 V (F) when unavailable
   8. meter               -> pulses into the register (every METER_EVERY_MS), saved as due
@@ -21,7 +21,7 @@ Flash writes (energy register, fault counters) happen only after the contactor h
 handled in that step.
 
 Graceful stop: offer(0) first (PWM off; the EV goes to B and the contactor opens within
-LEAVE_C_MS, or after C1_TIMEOUT_MS at worst), then allow(False). allow(False) alone opens
+LEAVE_C_MS, or after _C1_TIMEOUT_MS at worst), then allow(False). allow(False) alone opens
 the contactor at once, under load if need be.
 """
 import asyncio
@@ -35,19 +35,19 @@ from evse.meter import PulseMeter
 from evse.safety import (DIODE, INTERNAL, OVERCURRENT, OVERTEMP, PILOT_E, PILOT_F, PRIORITY, RCD,
                          SELFTEST, SWITCH, WELD, Faults, error_code)
 
-SAMPLE_MS = const(10)  # pilot sampling period
-HOLD_MS = const(250)  # debounce for most pilot changes (OpenEVSE)
-TO_A_MS = const(25)  # debounce towards A (OpenEVSE)
+_SAMPLE_MS = const(10)  # pilot sampling period
+_HOLD_MS = const(250)  # debounce for most pilot changes (OpenEVSE)
+_TO_A_MS = const(25)  # debounce towards A (OpenEVSE)
 LEAVE_C_MS = const(20)  # debounce out of C: the contactor must open within 100 ms
-DIODE_SAMPLES = const(5)  # consecutive samples to pass, or to fail, the diode check
+_DIODE_SAMPLES = const(5)  # consecutive samples to pass, or to fail, the diode check
 WELD_MS = const(1000)  # contactor feedback must follow the command within this (OpenEVSE)
-C1_TIMEOUT_MS = const(6000)  # PWM off but the EV stays in C: force open (EVerest, SmartEVSE)
-OVERCURRENT_MS = const(7000)  # above (offered + 0.5) * 1.10 this long: stop (EVerest)
-TEMP_DERATE_C = const(65)  # offer half the current from here (OpenEVSE)
-TEMP_STOP_C = const(71)  # stop: HighTemperature fault (OpenEVSE)
-TEMP_RESUME_C = const(60)  # derating and the fault end below this
-TEMP_EVERY_MS = const(1000)
-CURRENT_EVERY_MS = const(500)
+_C1_TIMEOUT_MS = const(6000)  # PWM off but the EV stays in C: force open (EVerest, SmartEVSE)
+_OVERCURRENT_MS = const(7000)  # above (offered + 0.5) * 1.10 this long: stop (EVerest)
+_TEMP_DERATE_C = const(65)  # offer half the current from here (OpenEVSE)
+_TEMP_STOP_C = const(71)  # stop: HighTemperature fault (OpenEVSE)
+_TEMP_RESUME_C = const(60)  # derating and the fault end below this
+_TEMP_EVERY_MS = const(1000)
+_CURRENT_EVERY_MS = const(500)
 METER_EVERY_MS = const(200)
 _SETTLE_MS = const(600)  # after our own pilot output changes, before F counts as a fault
 
@@ -70,7 +70,7 @@ class Evse:
         self._now = now_ms
         now = now_ms()
         self.listeners = []
-        self.sample_ms = SAMPLE_MS
+        self.sample_ms = _SAMPLE_MS
         self._faults = Faults(store, now, log)
         self.faults = self._faults.active
         self.policy = self._faults.policy  # fault id -> (retry_ms, max_retries); tunable
@@ -89,7 +89,7 @@ class Evse:
         self._pilot_dirty = True
         # pilot input
         self.state = pilot.classify(board.pilot_levels()[0])
-        self._debounce = pilot.Debouncer(self.state, now, HOLD_MS, TO_A_MS, LEAVE_C_MS)
+        self._debounce = pilot.Debouncer(self.state, now, _HOLD_MS, _TO_A_MS, LEAVE_C_MS)
         self._diode_good = 0
         self._diode_bad = 0
         # supervision
@@ -99,7 +99,7 @@ class Evse:
         self._c1_since = None
         self._oc_since = None
         self._derate = False
-        self._temp_ms = ticks_add(now, -TEMP_EVERY_MS)  # read at the first step
+        self._temp_ms = ticks_add(now, -_TEMP_EVERY_MS)  # read at the first step
         self._current_ms = now
         self._meter_ms = now
         self._selftest_ok = False
@@ -236,10 +236,10 @@ class Evse:
                 self._set_relay(False, now)  # the EV left C: open before anything else
         self._check_diode(raw, low, now)
         self._check_feedback(now)
-        if ticks_diff(now, self._temp_ms) >= TEMP_EVERY_MS:
-            self._temp_ms = ticks_add(now, -TEMP_EVERY_MS)  # read at the first step
+        if ticks_diff(now, self._temp_ms) >= _TEMP_EVERY_MS:
+            self._temp_ms = ticks_add(now, -_TEMP_EVERY_MS)  # read at the first step
             self._check_temperature()
-        if ticks_diff(now, self._current_ms) >= CURRENT_EVERY_MS:
+        if ticks_diff(now, self._current_ms) >= _CURRENT_EVERY_MS:
             self._current_ms = now
             self._check_current(now)
         if changed:
@@ -258,13 +258,13 @@ class Evse:
         duty = self.pwm_duty
         if 0 < duty < 100 and raw in "BCD":
             if pilot.diode_ok(low):
-                if self._diode_good < DIODE_SAMPLES:
+                if self._diode_good < _DIODE_SAMPLES:
                     self._diode_good += 1
                 self._diode_bad = 0
             else:
                 self._diode_good = 0
                 self._diode_bad += 1
-                if self._diode_bad >= DIODE_SAMPLES and DIODE not in self.faults:
+                if self._diode_bad >= _DIODE_SAMPLES and DIODE not in self.faults:
                     self._fault(DIODE, now)
         else:
             self._diode_good = 0  # cannot be checked without PWM: check again when it is on
@@ -292,13 +292,13 @@ class Evse:
         t = self.board.temperature_c()
         if t is None:
             return
-        if t >= TEMP_STOP_C:
+        if t >= _TEMP_STOP_C:
             if OVERTEMP not in self.faults:
                 self.log("evse: %s C" % t)
                 self._fault(OVERTEMP, self._now())
-        elif t < TEMP_RESUME_C and OVERTEMP in self.faults:
+        elif t < _TEMP_RESUME_C and OVERTEMP in self.faults:
             self._clear(OVERTEMP)
-        derate = t >= TEMP_DERATE_C or (self._derate and t >= TEMP_RESUME_C)
+        derate = t >= _TEMP_DERATE_C or (self._derate and t >= _TEMP_RESUME_C)
         if derate != self._derate:
             self._derate = derate
             self.log("evse: %s C: current %s" % (t, "halved" if derate else "restored"))
@@ -310,7 +310,7 @@ class Evse:
             self._oc_since = None
         elif self._oc_since is None:
             self._oc_since = now
-        elif ticks_diff(now, self._oc_since) >= OVERCURRENT_MS:
+        elif ticks_diff(now, self._oc_since) >= _OVERCURRENT_MS:
             self.log("evse: %s A drawn, %s A offered" % (max(amps), self._offered))
             self._fault(OVERCURRENT, now)
 
@@ -363,10 +363,10 @@ class Evse:
                 self._c1_since = None
             elif self._c1_since is None:
                 self._c1_since = now
-            elif ticks_diff(now, self._c1_since) >= C1_TIMEOUT_MS:
-                self.log("evse: PWM off but the EV still in C after %d ms: opening" % C1_TIMEOUT_MS)
+            elif ticks_diff(now, self._c1_since) >= _C1_TIMEOUT_MS:
+                self.log("evse: PWM off but the EV still in C after %d ms: opening" % _C1_TIMEOUT_MS)
                 self._set_relay(False, now)
-        elif may and pwm_on and self._diode_good >= DIODE_SAMPLES:
+        elif may and pwm_on and self._diode_good >= _DIODE_SAMPLES:
             if self._selftest_ok:
                 self._set_relay(True, now)
             elif self._selftest_task is None:

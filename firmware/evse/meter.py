@@ -9,17 +9,17 @@ read late is counted whole.
     small ints only on a 32-bit board).
 
 Persistence (document ``evse_energy.json``: {"wh", "rem", "imp"}): saved when the register has
-grown by PERSIST_WH since the last save, when it has changed and PERSIST_MS has passed, and when
+grown by PERSIST_WH since the last save, when it has changed and _PERSIST_MS has passed, and when
 the controller asks (contactor opened, shutdown). So a power cut loses at most PERSIST_WH (10 Wh)
 plus what arrived during one read period (METER_EVERY_MS of the controller; 1.3 Wh at 22 kW),
-and at low power never more than PERSIST_MS (60 s) of energy. At boot the register is restored
+and at low power never more than _PERSIST_MS (60 s) of energy. At boot the register is restored
 and only ever grows from there: it never goes backwards.
 
-Power: from the pulses over a window from one pulse to the first one at least POWER_WINDOW_MS
+Power: from the pulses over a window from one pulse to the first one at least _POWER_WINDOW_MS
 later (exact at high rates, where one interval is only a few ms and jitters), so it follows a
 change within a second or one pulse interval; the board's last interval gives the first value.
 While no pulse comes the estimate can only fall (one pulse's energy over the time since the
-last one), and it is 0 after max(POWER_TIMEOUT_MS, 3 intervals) without a pulse, or at once
+last one), and it is 0 after max(_POWER_TIMEOUT_MS, 3 intervals) without a pulse, or at once
 when the contactor is open.
 """
 from time import ticks_diff
@@ -28,9 +28,9 @@ from micropython import const
 
 DOC = "evse_energy.json"
 PERSIST_WH = const(10)
-PERSIST_MS = const(60000)
-POWER_WINDOW_MS = const(1000)
-POWER_TIMEOUT_MS = const(10000)
+_PERSIST_MS = const(60000)
+_POWER_WINDOW_MS = const(1000)
+_POWER_TIMEOUT_MS = const(10000)
 
 
 class PulseMeter:
@@ -40,7 +40,7 @@ class PulseMeter:
         self.log = log
         self.imp = board.meter_imp_per_kwh
         self.persist_wh = PERSIST_WH
-        self.persist_ms = PERSIST_MS
+        self.persist_ms = _PERSIST_MS
         doc = store.read_json(DOC, None) or {}
         self.wh = int(doc.get("wh", 0))
         # the fraction of a Wh is only meaningful for the same meter constant
@@ -97,13 +97,13 @@ class PulseMeter:
         if self._ref_ms is None:
             # no window yet (boot, or current could not flow): the board's last interval is
             # all there is, if it is recent enough to mean something
-            if 0 < interval <= POWER_TIMEOUT_MS:
+            if 0 < interval <= _POWER_TIMEOUT_MS:
                 self.power = self._watts(1, interval)
             self._ref_count = count
             self._ref_ms = last_ms
             return
         span = ticks_diff(last_ms, self._ref_ms)
-        if span >= POWER_WINDOW_MS:
+        if span >= _POWER_WINDOW_MS:
             self.power = self._watts(count - self._ref_count, span)
             self._ref_count = count
             self._ref_ms = last_ms
@@ -116,7 +116,7 @@ class PulseMeter:
         since = ticks_diff(now, self._last_ms)
         if since <= self._interval:
             return
-        if since > POWER_TIMEOUT_MS and since > 3 * self._interval:
+        if since > _POWER_TIMEOUT_MS and since > 3 * self._interval:
             self.power = 0
             return
         bound = self._watts(1, since)  # no pulse yet: the mean power is below one pulse / since

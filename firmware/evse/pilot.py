@@ -23,7 +23,7 @@ DIODE_LOW_MAX_V = -10.0
 
 PWM_OFF = const(100)  # steady +12 V: no current offered (X1)
 PWM_F = const(0)  # steady -12 V: state F, EVSE not available
-MIN_A = const(6)  # below this no charging is allowed: PWM off rather than offer less
+_MIN_A = const(6)  # below this no charging is allowed: PWM off rather than offer less
 MAX_A = const(80)  # the largest current the duty cycle can express
 
 
@@ -46,7 +46,7 @@ def duty_for(amps):
 
     6..51 A: A / 0.6 (16 A = 26.7 %); 51..80 A: A / 2.5 + 64; more than 80 A is offered as 80 A.
     """
-    if amps < MIN_A:
+    if amps < _MIN_A:
         return PWM_OFF
     if amps > MAX_A:
         amps = MAX_A

@@ -9,7 +9,7 @@
       otherwise                                -> the cached status, or Invalid
 
 The cache (AuthorizationCacheEnabled) keeps the latest idTagInfo of every idTag seen in
-Authorize, StartTransaction and StopTransaction answers, persisted, at most MAX_ENTRIES; when full
+Authorize, StartTransaction and StopTransaction answers, persisted, at most _MAX_ENTRIES; when full
 the oldest entry goes.
 """
 import asyncio
@@ -20,7 +20,7 @@ from ocpp import rpc
 from ocpp.clock import parse_iso
 
 DOC = "authcache.json"
-MAX_ENTRIES = const(32)
+_MAX_ENTRIES = const(32)
 ACCEPTED = "Accepted"
 
 
@@ -49,7 +49,7 @@ class Authorization:
             return
         self.cache = [e for e in self.cache if e[0] != id_tag]
         self.cache.append([id_tag, info])
-        del self.cache[:-MAX_ENTRIES]
+        del self.cache[:-_MAX_ENTRIES]
         self._save()
 
     def clear(self):

@@ -22,8 +22,8 @@ from ocpp.txqueue import TxQueue
 NUM_CONNECTORS = const(1)
 BACKOFF_MIN_MS = const(1000)
 BACKOFF_MAX_MS = const(120000)
-CONNECT_TIMEOUT_MS = const(15000)
-DEFAULT_MAX_MESSAGE = const(16384)
+_CONNECT_TIMEOUT_MS = const(15000)
+_DEFAULT_MAX_MESSAGE = const(16384)
 
 ACCEPTED = "Accepted"
 REJECTED = "Rejected"
@@ -45,7 +45,7 @@ class ChargePoint:
         self.log = log
         self.clock = Clock()
         self.cp_id = settings["charge_point_id"]
-        self.max_message = settings.get("ws_max_message", DEFAULT_MAX_MESSAGE)
+        self.max_message = settings.get("ws_max_message", _DEFAULT_MAX_MESSAGE)
         self.registration = None  # None (never answered), Pending, Accepted or Rejected
         self.connected = False
         # DataTransfer: vendorId -> async fn(messageId, data) -> response payload
@@ -151,7 +151,7 @@ class ChargePoint:
         finally:
             lazy.drop("linkup")  # before the connection code (ws.py's wsopen) loads
         return await ws.connect(self.url, protocols=("ocpp1.6",), headers=headers, ssl=context,
-                                timeout_ms=CONNECT_TIMEOUT_MS, max_size=self.max_message)
+                                timeout_ms=_CONNECT_TIMEOUT_MS, max_size=self.max_message)
 
     async def _serve(self, sock):
         self.log("link: connected")
@@ -198,9 +198,11 @@ class ChargePoint:
     async def _boot(self):
         """BootNotification until Accepted; nothing else is sent before (OCPP 1.6 4.2)."""
         try:
-            await lazy.use("linkup").boot(self)
+            interval = await lazy.use("linkup").boot(self)
         finally:
-            lazy.drop("linkup")
+            lazy.drop("linkup")  # before the configuration code loads
+        if interval > 0:
+            self.config.set("HeartbeatInterval", interval)
 
     def _gate(self, action):
         """What may be done with a central-system CALL in the current registration state."""

@@ -10,7 +10,7 @@ from micropython import const
 from ocpp import rpc, ws
 
 FIRMWARE_VERSION = "0.1.0"
-BOOT_RETRY_S = const(60)  # when the central system gives no interval (0) or fails the boot
+_BOOT_RETRY_S = const(60)  # when the central system gives no interval (0) or fails the boot
 
 
 def credentials(cp):
@@ -49,7 +49,8 @@ def _cert(cp, key):
 
 
 async def boot(cp):
-    """BootNotification until Accepted; nothing else is sent before (OCPP 1.6 4.2)."""
+    """BootNotification until Accepted (nothing else is sent before, OCPP 1.6 4.2); returns the
+    heartbeat interval the central system gave."""
     settings = cp.settings
     payload = {
         "chargePointVendor": settings.get("vendor", "MicroOcppPy"),
@@ -62,16 +63,14 @@ async def boot(cp):
         try:
             conf = await cp.rpc.call("BootNotification", payload)
         except (rpc.CallError, asyncio.TimeoutError) as e:
-            cp.log("boot: no answer (%s %s); retry in %d s" % (type(e).__name__, e, BOOT_RETRY_S))
-            await asyncio.sleep(BOOT_RETRY_S)
+            cp.log("boot: no answer (%s %s); retry in %d s" % (type(e).__name__, e, _BOOT_RETRY_S))
+            await asyncio.sleep(_BOOT_RETRY_S)
             continue
         cp.clock.sync(conf["currentTime"])
         cp.registration = conf["status"]
         interval = conf["interval"]
         cp.log("boot: %s, interval %d s" % (cp.registration, interval))
         if cp.registration == "Accepted":
-            if interval > 0:
-                cp.config.set("HeartbeatInterval", interval)
-            return
+            return interval
         # Pending or Rejected: the interval is the wait before the next BootNotification.
-        await asyncio.sleep(interval if interval > 0 else BOOT_RETRY_S)
+        await asyncio.sleep(interval if interval > 0 else _BOOT_RETRY_S)

@@ -18,7 +18,7 @@ from micropython import const
 
 from ocpp import lazy
 
-MAX_ID_LEN = const(36)
+_MAX_ID_LEN = const(36)
 
 # The ten OCPP-J 1.6 CALLERROR codes, spelled as the 1.6 specification spells them.
 NOT_IMPLEMENTED = "NotImplemented"
@@ -171,7 +171,7 @@ class Rpc:
             await self._send_error(ws, "-1", FORMATION_VIOLATION, "message is not an OCPP-J array")
             return
         kind, uid = msg[0], msg[1]
-        if not isinstance(uid, str) or not uid or len(uid) > MAX_ID_LEN:
+        if not isinstance(uid, str) or not uid or len(uid) > _MAX_ID_LEN:
             await self._send_error(ws, "-1", FORMATION_VIOLATION,
                                    "unique id must be a string of 1-36 characters")
             return
@@ -297,7 +297,7 @@ def _id_from_head(head):
         end = head.index(b'"', start)
     except ValueError:
         return None
-    if end - start > MAX_ID_LEN:
+    if end - start > _MAX_ID_LEN:
         return None
     return head[start:end].decode()
 

@@ -11,7 +11,7 @@ The transaction record (``c.tx``, document tx.json while it runs):
      "wh": last saved reading, "at": its time, "data": StopTransaction.transactionData,
      "suspended": the central system invalidated the idTag, "stopping": a stop is under way}
 It is on flash while the transaction runs, so that after a power cut the agent reports it
-stopped with reason PowerLoss and the last meter value saved (at most SAVE_MS old; the EVSE's
+stopped with reason PowerLoss and the last meter value saved (at most _SAVE_MS old; the EVSE's
 energy register itself is saved every 10 Wh).
 """
 import asyncio
@@ -22,8 +22,8 @@ from micropython import const
 from ocpp.connector import DOC_TX
 
 DOC_REF = "txref.json"
-SAVE_MS = const(30000)  # the running transaction's meter reading is saved at least this often
-GRACEFUL_MS = const(7000)  # a stop waits this long for the EV to stop drawing (C1 forces at 6 s)
+_SAVE_MS = const(30000)  # the running transaction's meter reading is saved at least this often
+_GRACEFUL_MS = const(7000)  # a stop waits this long for the EV to stop drawing (C1 forces at 6 s)
 
 
 # -- start-up --------------------------------------------------------------------------------------
@@ -113,11 +113,11 @@ async def stop(c, reason, id_tag, graceful):
     evse = c.evse
     if graceful and evse.relay_closed:
         # Ask the EV to stop drawing first (PWM off), so the contactor does not break the
-        # load: it opens once the EV goes to B or draws nothing, or after GRACEFUL_MS
+        # load: it opens once the EV goes to B or draws nothing, or after _GRACEFUL_MS
         # (the EVSE itself forces it open after 6 s in C without PWM).
         evse.offer(0)
         c.wake.set()
-        deadline = time.ticks_add(time.ticks_ms(), GRACEFUL_MS)
+        deadline = time.ticks_add(time.ticks_ms(), _GRACEFUL_MS)
         while evse.relay_closed and time.ticks_diff(deadline, time.ticks_ms()) > 0:
             amps = evse.currents_a()
             if amps is not None and max(amps) < 1:
@@ -188,7 +188,7 @@ async def present(c, id_tag):
 
 # -- meter values ----------------------------------------------------------------------------------
 def meter_tick(c, now):
-    """Sampled meter values of the running transaction, and its record saved every SAVE_MS."""
+    """Sampled meter values of the running transaction, and its record saved every _SAVE_MS."""
     interval = c.config.get("MeterValueSampleInterval")
     if interval > 0 and time.ticks_diff(now, c.next_sample) >= 0:
         _sample(c, now, interval)
@@ -196,7 +196,7 @@ def meter_tick(c, now):
         delta = c.config.get("PowerActiveImportDeltaForEagerMeterValueSample")
         if delta > 0 and abs(c.evse.power_w() - c.last_power) > delta:
             _sample(c, now, interval)  # seed 003: an early sample, interval restarts
-    if time.ticks_diff(now, c.saved_ms) >= SAVE_MS:
+    if time.ticks_diff(now, c.saved_ms) >= _SAVE_MS:
         _save_reading(c, now)
 
 
