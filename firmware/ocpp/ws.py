@@ -23,39 +23,54 @@ incoming messages land in one RX buffer that grows to the largest accepted messa
 max_size) and is kept, so the memory a max_size message needs is claimed once rather than hunted
 for in a fragmented heap later. Control frames have their own 125-byte buffer. A text message
 costs its bytes in the RX buffer plus the str handed to the caller.
+
+Code: this module holds only what a healthy, open link runs all the time (data frames, pings,
+sending). The rest is imported for the moment it runs and dropped after (ocpp/lazy.py), so its
+bytecode is not resident in the heap:
+    ocpp/wsopen.py      connect(), handshake(), parse_url()           while connecting
+    ocpp/wstls.py       tls_context(), pem_to_der()                   wss:// only
+    ocpp/wsclose.py     close handshake, protocol failures, lost link once per connection end
+    ocpp/wsdescribe.py  an I/O error as one log line                  failed connect, lost link
+    ocpp/wsdiscard.py   dropping a refused message, MessageTooBig     a refused message
+    ocpp/wsmask.py      compiles the masking loop                     once, at import
+connect, handshake, parse_url, tls_context and pem_to_der are reached as attributes of this
+module (module __getattr__, PEP 562): `ws.connect(...)` loads ocpp/wsopen.py for the call.
 """
 import asyncio
 import os
 import struct
 import time
 
-import micropython
 from micropython import const
 
 from ocpp import lazy
 
-OP_CONT = const(0x0)
-OP_TEXT = const(0x1)
-OP_BINARY = const(0x2)
-OP_CLOSE = const(0x8)
-OP_PING = const(0x9)
-OP_PONG = const(0xA)
+_OP_CONT = const(0x0)
+_OP_TEXT = const(0x1)
+_OP_BINARY = const(0x2)
+_OP_CLOSE = const(0x8)
+_OP_PING = const(0x9)
+_OP_PONG = const(0xA)
 
-CLOSE_NORMAL = const(1000)
-CLOSE_PROTOCOL_ERROR = const(1002)
-CLOSE_NO_STATUS = const(1005)  # never sent: "the close frame had no code"
-CLOSE_INVALID_DATA = const(1007)
+_TX_CHUNK = const(512)  # payload bytes masked and written at a time (a send_pieces frame)
+_TX_HEAD = const(14)  # the longest client frame header; the first payload byte follows it
+_RX_MIN = const(512)  # initial RX buffer; also the scratch space a refused message is read into
+_MAX_CONTROL = const(125)
 
-HEAD_LEN = const(64)  # bytes of a refused message kept in MessageTooBig.head
-TX_CHUNK = const(512)  # payload bytes masked and written at a time
-TX_HEAD = const(14)  # the longest client frame header; the first payload byte follows it
-RX_MIN = const(512)  # initial RX buffer; also the scratch space a refused message is read into
-MAX_CONTROL = const(125)
-CLOSE_WAIT_MS = const(2000)  # how long close() waits to send its frame and for the server's
-
-_OPEN = const(0)
+_OPEN = const(0)  # (ocpp/wsclose.py uses the same three numbers)
 _CLOSING = const(1)  # our close frame is out (or going out); waiting for the server's
 _CLOSED = const(2)
+
+# What broke, for ocpp/wsclose.py fail() and lost(), which hold the texts (in this order) so
+# they are not resident here.
+_BAD_HEADER = const(0)  # a frame header breaking section 5.2 (wsclose works out which rule)
+_BAD_LENGTH = const(1)  # 64-bit length with the top bit set
+_ORPHAN = const(2)  # continuation frame with no message
+_NESTED = const(3)  # new message inside a fragmented one
+_BAD_UTF8 = const(4)  # text message not UTF-8: closes with 1007, the others with 1002
+_LOST = const(0)  # read failed
+_SEND_FAILED = const(1)
+_ABANDONED = const(2)  # send_pieces' iterable failed after the first frame was out
 
 
 class WebSocketError(Exception):
@@ -64,129 +79,38 @@ class WebSocketError(Exception):
 
 class HandshakeError(WebSocketError):
     """The opening handshake failed. `status` is the HTTP status when the server answered with
-    something other than 101 (401 and 404 tell the caller something), else None."""
+    something other than 101 (401 and 404 tell the caller something), else None. (Raised by
+    ocpp/wsopen.py, which sets `status` on the instance.)"""
 
-    def __init__(self, message, status=None):
-        super().__init__(message)
-        self.status = status
+    status = None
 
 
 class MessageTooBig(Exception):
     """A message over max_size arrived and was read and discarded; the connection is still usable.
     `size` is its total length in bytes, `head` its first bytes (up to 64), enough to find the
-    OCPP unique id and answer a CALL with a CALLERROR."""
-
-    def __init__(self, size, head, limit):
-        super().__init__("message of %d bytes exceeds the %d-byte limit" % (size, limit))
-        self.size = size
-        self.head = head
+    OCPP unique id and answer a CALL with a CALLERROR. (Made by ocpp/wsdiscard.py.)"""
 
 
-# -- masking ---------------------------------------------------------------------------------
-def _mask_py(buf, start, n, key, phase):
-    """XOR buf[start:start+n] in place with the 4-byte key, the first byte using key[phase & 3]."""
-    shift = phase - start
-    for i in range(start, start + n):
-        buf[i] ^= key[(i + shift) & 3]
+# The masking loop as viper code when the port has the emitter (~50x faster), compiled once by
+# ocpp/wsmask.py, which is then dropped: only the compiled function stays.
+_mask = lazy.use("wsmask").compiled()
+lazy.drop("wsmask")
 
 
-# The same loop as native code: ~50x faster on the unix port. Compiled from source at import so a
-# build without the viper emitter falls back to the plain loop instead of failing to import.
-_MASK_VIPER = """
-@micropython.viper
-def mask(buf: ptr8, start: int, n: int, key: ptr8, phase: int):
-    shift = phase - start
-    i = start
-    end = start + n
-    while i < end:
-        buf[i] = buf[i] ^ key[(i + shift) & 3]
-        i += 1
-"""
-
-
-def _compile_mask():
-    scope = {"micropython": micropython}
+def __getattr__(name):
+    # connect(), handshake(), parse_url(): ocpp/wsopen.py; tls_context(), pem_to_der():
+    # ocpp/wstls.py. The module is dropped at once; the function returned keeps its code alive
+    # for as long as the call runs.
+    if name in ("connect", "handshake", "parse_url"):
+        where = "wsopen"
+    elif name in ("tls_context", "pem_to_der"):
+        where = "wstls"
+    else:
+        raise AttributeError(name)
     try:
-        exec(_MASK_VIPER, scope)
-        probe = bytearray(b"\x00\x00\x00\x00\x00")
-        scope["mask"](probe, 0, 5, b"\x01\x02\x03\x04", 1)
-        if probe == b"\x02\x03\x04\x01\x02":
-            return scope["mask"]
-    except Exception:  # no viper emitter, or no compiler in this build
-        pass
-    return _mask_py
-
-
-_mask = _compile_mask()
-
-
-# -- opening: URLs, TLS, handshake --------------------------------------------------------
-# That code is needed only while connecting, so it lives in ocpp/wsopen.py, imported for the
-# moment it is used and then dropped again: its bytecode does not stay in the heap.
-def _wsopen():
-    return lazy.use("wsopen")
-
-
-def _drop_wsopen():
-    lazy.drop("wsopen")
-
-
-def parse_url(url):
-    """'ws://host[:port][/path][?query]' or 'wss://...' -> (secure, host, port, path)."""
-    try:
-        return _wsopen().parse_url(url)
+        return getattr(lazy.use(where), name)
     finally:
-        _drop_wsopen()
-
-
-def pem_to_der(pem):
-    """PEM text (bytes) -> the DER bytes of its first block."""
-    try:
-        return _wsopen().pem_to_der(pem)
-    finally:
-        _drop_wsopen()
-
-
-def tls_context(ca_der=None, cert_der=None, key_der=None):
-    """A verifying TLS client context (see ocpp/wsopen.py); never an unverified one."""
-    try:
-        return _wsopen().tls_context(ca_der, cert_der, key_der)
-    finally:
-        _drop_wsopen()
-
-
-async def connect(url, *, protocols=("ocpp1.6",), headers=(), ssl=None, timeout_ms=10000,
-                  max_size=16384):
-    """Open a WebSocket to `url`; see ocpp/wsopen.py connect() for the arguments."""
-    try:
-        return await _wsopen().connect(url, protocols=protocols, headers=headers, ssl=ssl,
-                                       timeout_ms=timeout_ms, max_size=max_size)
-    finally:
-        _drop_wsopen()
-
-
-async def handshake(stream, host, port, path, *, secure=False, protocols=("ocpp1.6",),
-                    headers=(), max_size=16384):
-    """The opening handshake on an already open stream (see ocpp/wsopen.py)."""
-    try:
-        return await _wsopen().handshake(stream, host, port, path, secure=secure,
-                                         protocols=protocols, headers=headers, max_size=max_size)
-    finally:
-        _drop_wsopen()
-
-
-def _describe(e):
-    text = " ".join(str(e).split())  # mbedTLS messages come wrapped in newlines: one log line
-    if isinstance(e, OSError) and e.args and isinstance(e.args[0], int):
-        try:
-            import errno
-
-            text = errno.errorcode.get(e.args[0], text)  # "ECONNREFUSED" rather than "111"
-        except (ImportError, AttributeError):
-            pass
-        if e.args[0] < 0:  # getaddrinfo's EAI_* codes
-            text = "cannot resolve the host name (%d)" % e.args[0]
-    return type(e).__name__ + (": " + text if text else "")
+        lazy.drop(where)
 
 
 # -- the connection ----------------------------------------------------------------------------
@@ -208,9 +132,9 @@ class WebSocket:
         self.close_reason = ""
         self._stream = stream
         self._state = _OPEN
-        self._tx = bytearray(TX_HEAD + TX_CHUNK)
-        self._rx = bytearray(RX_MIN)
-        self._ctl = bytearray(MAX_CONTROL)
+        self._tx = bytearray(_TX_HEAD + _TX_CHUNK)
+        self._rx = bytearray(_RX_MIN)
+        self._ctl = bytearray(_MAX_CONTROL)
         self._hdr = bytearray(10)  # 2 bytes + up to 8 bytes of extended length
         self._lock = asyncio.Lock()  # one frame on the wire at a time
         self._reading = False
@@ -242,8 +166,7 @@ class WebSocket:
             except (OSError, EOFError) as e:
                 if self._state == _CLOSED:  # close() shut the socket under us: not an error
                     return None
-                await self._shutdown()
-                raise WebSocketError("connection lost: " + _describe(e))
+                await lazy.use("wsclose").lost(self, _LOST, e)  # raises WebSocketError
             except asyncio.CancelledError:
                 if self._mid_frame:  # the stream is somewhere inside a frame: unusable
                     await self._shutdown()
@@ -263,40 +186,43 @@ class WebSocket:
         kind = -1  # opcode of the message's first frame
         keep = False  # its bytes are being stored (else discarded)
         too_big = False
+        refuse = None  # ocpp/wsdiscard.py, held while a message is being dropped
         while True:
             fin, op, n = await self._read_frame_header()
-            if op >= OP_CLOSE:
+            if op >= _OP_CLOSE:
                 if not await self._control(op, n):
                     return None
                 continue
-            if op == OP_CONT:
+            if op == _OP_CONT:
                 if kind < 0:
-                    await self._fail(CLOSE_PROTOCOL_ERROR, "continuation frame with no message")
+                    await lazy.use("wsclose").fail(self, _ORPHAN)
             elif kind >= 0:
-                await self._fail(CLOSE_PROTOCOL_ERROR, "new message inside a fragmented one")
+                await lazy.use("wsclose").fail(self, _NESTED)
             else:
                 kind = op
-                keep = op == OP_TEXT and self._state == _OPEN
+                keep = op == _OP_TEXT and self._state == _OPEN
             if keep and (size + n > self.max_size or not self._reserve(size, size + n)):
                 keep = False  # over the limit, or no memory for it: refuse it all the same
                 too_big = True
             if keep:
                 await self._read_into(memoryview(self._rx)[size:size + n])
             else:
-                await self._discard(size, n)
+                if refuse is None:  # out of sys.modules at once; this reference keeps it
+                    refuse = lazy.use("wsdiscard")
+                    lazy.drop("wsdiscard")
+                await refuse.discard(self, size, n)
             size += n
             if fin:
                 break
         self._mid_frame = False
         if too_big:
-            raise MessageTooBig(size, bytes(memoryview(self._rx)[:min(size, HEAD_LEN)]),
-                                self.max_size)
+            raise refuse.too_big(self, size)
         if not keep:
             return None
         try:
             return str(memoryview(self._rx)[:size], "utf-8")
         except UnicodeError:  # MicroPython checks the byte structure, not every rule of UTF-8
-            await self._fail(CLOSE_INVALID_DATA, "text message is not valid UTF-8")
+            await lazy.use("wsclose").fail(self, _BAD_UTF8)
 
     async def _read_frame_header(self):
         h = self._hdr
@@ -305,24 +231,18 @@ class WebSocket:
         self.last_rx_ms = time.ticks_ms()
         op = h[0] & 0x0F
         n = h[1] & 0x7F
-        if h[0] & 0x70:
-            await self._fail(CLOSE_PROTOCOL_ERROR, "reserved bits set (no extension negotiated)")
-        if h[1] & 0x80:
-            await self._fail(CLOSE_PROTOCOL_ERROR, "masked frame from the server")
-        if op >= OP_CLOSE:
-            if op > OP_PONG:
-                await self._fail(CLOSE_PROTOCOL_ERROR, "unknown opcode %d" % op)
-            if not h[0] & 0x80 or n > MAX_CONTROL:
-                await self._fail(CLOSE_PROTOCOL_ERROR, "control frame fragmented or over 125 bytes")
-        elif op > OP_BINARY:
-            await self._fail(CLOSE_PROTOCOL_ERROR, "unknown opcode %d" % op)
+        # reserved bits (no extension negotiated), a masked server frame, an unknown opcode, a
+        # control frame fragmented or over 125 bytes: all close the connection with 1002
+        if h[0] & 0x70 or h[1] & 0x80 or (op > _OP_BINARY and (
+                op < _OP_CLOSE or op > _OP_PONG or not h[0] & 0x80 or n > _MAX_CONTROL)):
+            await lazy.use("wsclose").fail(self, _BAD_HEADER)
         if n == 126:
             await self._read_into(hv[2:4])
             n = (h[2] << 8) | h[3]
         elif n == 127:
             await self._read_into(hv[2:10])
             if h[2] & 0x80:
-                await self._fail(CLOSE_PROTOCOL_ERROR, "64-bit length with the top bit set")
+                await lazy.use("wsclose").fail(self, _BAD_LENGTH)
             n = struct.unpack_from(">Q", h, 2)[0]
         return h[0] & 0x80, op, n
 
@@ -359,53 +279,18 @@ class WebSocket:
         self._rx = grown
         return True
 
-    async def _discard(self, pos, n):
-        """Read and drop n payload bytes at offset `pos` of a refused message, keeping the
-        message's first HEAD_LEN bytes in the RX buffer."""
-        mv = memoryview(self._rx)
-        room = len(mv) - HEAD_LEN
-        while n:
-            if pos < HEAD_LEN:
-                k = min(n, HEAD_LEN - pos)
-                await self._read_into(mv[pos:pos + k])
-            else:
-                k = min(n, room)
-                await self._read_into(mv[HEAD_LEN:HEAD_LEN + k])
-            pos += k
-            n -= k
-
     async def _control(self, op, n):
         """Handle a ping, pong or close frame; False once the connection is closed."""
         payload = memoryview(self._ctl)[:n]
         if n:
             await self._read_into(payload)
-        if op == OP_PING:
+        if op == _OP_PING:
             if self._state == _OPEN:
-                await self._send_frame(OP_PONG, payload)
+                await self._send_frame(_OP_PONG, payload)
             return True
-        if op == OP_PONG:
+        if op == _OP_PONG:
             return True
-        # close: 2-byte code + UTF-8 reason, or empty
-        if n == 1:
-            await self._fail(CLOSE_PROTOCOL_ERROR, "close frame with a 1-byte payload")
-        code = CLOSE_NO_STATUS
-        if n:
-            code = (payload[0] << 8) | payload[1]
-            if not _valid_close_code(code):
-                await self._fail(CLOSE_PROTOCOL_ERROR, "invalid close code %d" % code)
-            try:
-                self.close_reason = str(payload[2:], "utf-8")
-            except UnicodeError:
-                await self._fail(CLOSE_INVALID_DATA, "close reason is not valid UTF-8")
-        self.close_code = code
-        if self._state == _OPEN:  # the server started the close: answer it (section 5.5.1)
-            self._state = _CLOSING
-            try:
-                await asyncio.wait_for_ms(
-                    self._send_close(None if code == CLOSE_NO_STATUS else code, ""), CLOSE_WAIT_MS)
-            except Exception:
-                pass
-        await self._shutdown()
+        await lazy.use("wsclose").closed_by_peer(self, payload)  # answers, shuts down
         return False
 
     # -- sending --------------------------------------------------------------------------------
@@ -413,21 +298,15 @@ class WebSocket:
         """Send one text message (a str, or bytes holding UTF-8). Safe from several tasks."""
         if self._state != _OPEN:
             raise WebSocketError("connection is closed")
-        await self._send_frame(OP_TEXT, text)
+        await self._send_frame(_OP_TEXT, text)
 
     async def ping(self, data=b""):
         """Send a ping (at most 125 bytes of data); the answer only updates last_rx_ms."""
-        if len(data) > MAX_CONTROL:
+        if len(data) > _MAX_CONTROL:
             raise ValueError("ping data over 125 bytes")
         if self._state != _OPEN:
             raise WebSocketError("connection is closed")
-        await self._send_frame(OP_PING, data)
-
-    async def _send_close(self, code, reason):
-        if code is None:
-            await self._send_frame(OP_CLOSE, b"")
-        else:
-            await self._send_frame(OP_CLOSE, struct.pack(">H", code) + reason.encode())
+        await self._send_frame(_OP_PING, data)
 
     async def send_pieces(self, pieces):
         """Send one text message: the pieces (str or UTF-8 bytes, from any iterable) joined.
@@ -443,60 +322,58 @@ class WebSocket:
         async with self._lock:
             if self._state != _OPEN:
                 raise WebSocketError("connection is closed")
-            op = OP_TEXT
-            fill = 0  # payload bytes waiting in buf[TX_HEAD:]
+            op = _OP_TEXT
+            fill = 0  # payload bytes waiting in buf[_TX_HEAD:]
             try:
                 for piece in pieces:
                     mv = memoryview(piece)  # a str yields its UTF-8 bytes: no encoded copy
                     n = len(mv)
                     done = 0
                     while done < n:
-                        if fill == TX_CHUNK:  # full, and more is coming: not the last frame
+                        if fill == _TX_CHUNK:  # full, and more is coming: not the last frame
                             await self._write_frame(op, fill, False)
-                            op = OP_CONT
+                            op = _OP_CONT
                             fill = 0
-                        k = min(n - done, TX_CHUNK - fill)
-                        buf[TX_HEAD + fill:TX_HEAD + fill + k] = mv[done:done + k]
+                        k = min(n - done, _TX_CHUNK - fill)
+                        buf[_TX_HEAD + fill:_TX_HEAD + fill + k] = mv[done:done + k]
                         fill += k
                         done += k
                 await self._write_frame(op, fill, True)
             except WebSocketError:
                 raise
             except asyncio.CancelledError:
-                if op == OP_CONT:  # fragments are out: the message can never be finished
+                if op == _OP_CONT:  # fragments are out: the message can never be finished
                     await self._shutdown()
                 raise
             except Exception as e:  # the pieces failed
-                if op == OP_CONT:
-                    await self._shutdown()
-                    raise WebSocketError("message abandoned after its first frame: %r" % (e,))
+                if op == _OP_CONT:
+                    await lazy.use("wsclose").lost(self, _ABANDONED, e)  # raises
                 raise
 
     async def _write_frame(self, op, n, fin):
-        """Write the n payload bytes waiting at _tx[TX_HEAD:] as one frame (lock held)."""
+        """Write the n payload bytes waiting at _tx[_TX_HEAD:] as one frame (lock held)."""
         buf = self._tx
         start, key = _put_header(buf, op | 0x80 if fin else op, n)
-        _mask(buf, TX_HEAD, n, key, 0)
+        _mask(buf, _TX_HEAD, n, key, 0)
         try:
-            self._stream.write(memoryview(buf)[start:TX_HEAD + n])
+            self._stream.write(memoryview(buf)[start:_TX_HEAD + n])
             await self._stream.drain()
         except OSError as e:
-            await self._shutdown()
-            raise WebSocketError("send failed: " + _describe(e))
+            await lazy.use("wsclose").lost(self, _SEND_FAILED, e)  # raises WebSocketError
         except asyncio.CancelledError:  # the frame may be partly out: nothing can follow it
             await self._shutdown()
             raise
 
     async def _send_frame(self, op, data):
-        """One masked frame. The payload goes through the TX buffer TX_CHUNK bytes at a time."""
+        """One masked frame. The payload goes through the TX buffer _TX_CHUNK bytes at a time."""
         mv = memoryview(data)  # a str yields its UTF-8 bytes: no encoded copy
         n = len(mv)
         async with self._lock:
-            if self._state == _CLOSED or (op != OP_CLOSE and self._state != _OPEN):
+            if self._state == _CLOSED or (op != _OP_CLOSE and self._state != _OPEN):
                 raise WebSocketError("connection is closed")
             buf = self._tx
             start, key = _put_header(buf, 0x80 | op, n)
-            pos = TX_HEAD
+            pos = _TX_HEAD
             out = memoryview(buf)
             done = 0
             started = False
@@ -513,56 +390,24 @@ class WebSocket:
                         return
                     start = pos = 0
             except OSError as e:
-                await self._shutdown()
-                raise WebSocketError("send failed: " + _describe(e))
+                await lazy.use("wsclose").lost(self, _SEND_FAILED, e)  # raises WebSocketError
             except asyncio.CancelledError:
                 if started:  # half a frame is on the wire: nothing can follow it
                     await self._shutdown()
                 raise
 
     # -- closing --------------------------------------------------------------------------------
-    async def close(self, code=CLOSE_NORMAL, reason=""):
-        """Close handshake: send a close frame, wait up to CLOSE_WAIT_MS for the server's close
-        frame (read by the recv() task if one is running), then close the socket. Never raises
-        for a broken link; calling it again does nothing."""
-        if not _valid_close_code(code) or len(reason.encode()) > 123:
-            raise ValueError("bad close code or reason over 123 bytes")
+    async def close(self, code=1000, reason=""):
+        """Close handshake: send a close frame, wait up to 2 s (wsclose.CLOSE_WAIT_MS) for the
+        server's close frame (read by the recv() task if one is running), then close the socket.
+        Never raises for a broken link; calling it again does nothing. ValueError for a code
+        that may not be sent or a reason over 123 bytes."""
         try:
-            if self._state == _OPEN:
-                self._state = _CLOSING
-                await asyncio.wait_for_ms(self._send_close(code, reason), CLOSE_WAIT_MS)
-                if self._reading:
-                    await asyncio.wait_for_ms(self._peer_closed.wait(), CLOSE_WAIT_MS)
-                else:
-                    await asyncio.wait_for_ms(self._read_until_closed(), CLOSE_WAIT_MS)
-            elif self._state == _CLOSING:  # another task is closing: wait for it
-                await asyncio.wait_for_ms(self._peer_closed.wait(), CLOSE_WAIT_MS)
-        except Exception:  # timeout, dead link, protocol error: the socket closes anyway
-            pass
-        finally:  # also when cancelled: never leave the socket open
+            closing = lazy.use("wsclose")
+        except MemoryError:  # no room for the close handshake: at least let the socket go
             await self._shutdown()
-
-    async def _read_until_closed(self):
-        self._reading = True
-        try:
-            while self._state != _CLOSED:
-                try:
-                    await self._read_message()  # data is discarded while closing
-                except MessageTooBig:
-                    pass
-        finally:
-            self._reading = False
-
-    async def _fail(self, code, why):
-        """Protocol violation by the server: close with `code`, then raise."""
-        if self._state == _OPEN:
-            self._state = _CLOSING
-            try:
-                await asyncio.wait_for_ms(self._send_close(code, why[:100]), CLOSE_WAIT_MS)
-            except Exception:
-                pass
-        await self._shutdown()
-        raise WebSocketError("protocol error: %s (closed with %d)" % (why, code))
+            raise
+        await closing.close(self, code, reason)
 
     async def _shutdown(self):
         if self._state == _CLOSED:
@@ -576,16 +421,16 @@ class WebSocket:
 
 
 def _put_header(buf, b0, n):
-    """Write a client frame header for an n-byte payload so that it ends at buf[TX_HEAD], where
+    """Write a client frame header for an n-byte payload so that it ends at buf[_TX_HEAD], where
     the payload starts; -> (offset of the header's first byte, the 4-byte masking key).
     b0: FIN bit | opcode."""
     key = os.urandom(4)  # section 10.3: unpredictable per frame
-    buf[TX_HEAD - 4:TX_HEAD] = key
+    buf[_TX_HEAD - 4:_TX_HEAD] = key
     if n < 126:
-        start = TX_HEAD - 6
+        start = _TX_HEAD - 6
         buf[start + 1] = 0x80 | n
     elif n < 0x10000:
-        start = TX_HEAD - 8
+        start = _TX_HEAD - 8
         buf[start + 1] = 0x80 | 126
         buf[start + 2] = n >> 8
         buf[start + 3] = n & 0xFF
@@ -595,8 +440,3 @@ def _put_header(buf, b0, n):
         struct.pack_into(">Q", buf, 2, n)
     buf[start] = b0
     return start, key
-
-
-def _valid_close_code(code):
-    # section 7.4: 1004-1006 and 1015 are reserved, never on the wire; 3000-4999 for apps
-    return (1000 <= code <= 1014 and code not in (1004, 1005, 1006)) or 3000 <= code <= 4999

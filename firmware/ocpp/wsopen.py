@@ -1,21 +1,23 @@
-"""Opening a WebSocket: URL parsing, the TLS context, the HTTP upgrade handshake (RFC 6455 4).
+"""Opening a WebSocket: URL parsing and the HTTP upgrade handshake (RFC 6455 section 4).
 
-Imported by ocpp/ws.py only while connecting and dropped afterwards, so none of this stays
-in the heap of a running charge point.
+Reached as ws.connect(), ws.handshake() and ws.parse_url(), which import this module for the
+call and drop it after (ocpp/ws.py), so none of this stays in the heap of a running charge
+point. The TLS context for wss:// comes from ocpp/wstls.py (ws.tls_context()).
 """
 import asyncio
 import os
 
 from micropython import const
 
-from ocpp.ws import HandshakeError, WebSocket, WebSocketError, _describe
+from ocpp import lazy
+from ocpp.ws import HandshakeError, WebSocket, WebSocketError
 
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # section 1.3: hashed with the key for Accept
-MAX_HEADER_LINES = const(64)
-MAX_HEADER_LINE = const(4096)
+_MAX_HEADER_LINES = const(64)
+_MAX_HEADER_LINE = const(4096)
 
 
-# -- URLs and TLS ------------------------------------------------------------------------------
+# -- URLs --------------------------------------------------------------------------------------
 def parse_url(url):
     """'ws://host[:port][/path][?query]' or 'wss://...' -> (secure, host, port, path).
 
@@ -67,54 +69,6 @@ def parse_url(url):
     return secure, host, port, path
 
 
-def pem_to_der(pem):
-    """The first PEM block of `pem` (bytes) as DER bytes: base64 between the BEGIN and END lines.
-    (MicroPython's TLS refuses PEM for certificates and keys.)"""
-    import binascii
-
-    begin = pem.find(b"-----BEGIN")
-    body = pem.find(b"\n", begin) + 1
-    end = pem.find(b"-----END", body)
-    if begin < 0 or body <= 0 or end < 0:
-        raise ValueError("not a PEM block (no -----BEGIN/-----END lines)")
-    try:
-        return binascii.a2b_base64(pem[body:end])
-    except ValueError:
-        raise ValueError("bad base64 inside the PEM block")
-
-
-def _der(data):
-    return pem_to_der(data) if data.lstrip()[:5] == b"-----" else data
-
-
-def tls_context(ca_der=None, cert_der=None, key_der=None):
-    """A TLS client context that verifies the server against the CA certificate `ca_der`
-    (security profile 2); with cert_der and key_der it also presents a client certificate
-    (profile 3). DER is expected; PEM is converted. There is no fallback to an unverified
-    connection: without a CA certificate this raises ValueError.
-
-    connect() passes the URL's host as server_hostname, so the certificate's name is checked too."""
-    import tls
-
-    if not ca_der:
-        raise ValueError("wss:// needs a CA certificate to verify the server; refusing to "
-                         "connect without verification")
-    ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
-    ctx.verify_mode = tls.CERT_REQUIRED
-    try:
-        ctx.load_verify_locations(_der(ca_der))
-    except ValueError as e:
-        raise ValueError("cannot load the CA certificate: %s" % e)
-    if cert_der or key_der:
-        if not (cert_der and key_der):
-            raise ValueError("a client certificate needs both the certificate and its key")
-        try:
-            ctx.load_cert_chain(_der(cert_der), _der(key_der))
-        except ValueError as e:
-            raise ValueError("cannot load the client certificate/key: %s" % e)
-    return ctx
-
-
 # -- opening handshake -------------------------------------------------------------------------
 async def connect(url, *, protocols=("ocpp1.6",), headers=(), ssl=None, timeout_ms=10000,
                   max_size=16384):
@@ -123,7 +77,7 @@ async def connect(url, *, protocols=("ocpp1.6",), headers=(), ssl=None, timeout_
     protocols: subprotocols offered, in order of preference; the server must select one of them
         (an answer without one is a failure). Empty: none offered, none accepted.
     headers: extra request headers, (name, value) pairs or a dict (e.g. Authorization).
-    ssl: for wss://, a context from tls_context(); required (never connects unverified).
+    ssl: for wss://, a context from ws.tls_context(); required (never connects unverified).
     timeout_ms: for DNS + TCP + TLS + HTTP handshake together. (The DNS look-up itself blocks
         the event loop: asyncio.open_connection resolves synchronously.)
     max_size: the largest message recv() accepts; see MessageTooBig.
@@ -153,7 +107,11 @@ async def _open(host, port, path, ssl, protocols, headers, max_size):
     except WebSocketError:
         raise
     except (OSError, ValueError, EOFError) as e:  # TLS verification failures are ValueErrors
-        raise WebSocketError("cannot connect to %s:%d: %s" % (host, port, _describe(e)))
+        try:
+            why = lazy.use("wsdescribe").describe(e)
+        finally:
+            lazy.drop("wsdescribe")
+        raise WebSocketError("cannot connect to %s:%d: %s" % (host, port, why))
     finally:
         if stream is not None:  # failed or cancelled by the timeout
             await stream.wait_closed()
@@ -176,10 +134,12 @@ async def handshake(stream, host, port, path, *, secure=False, protocols=("ocpp1
         raise HandshakeError("not an HTTP response: %r" % line[:80])
     status = int(parts[1])
     if status != 101:
-        raise HandshakeError("server refused the WebSocket upgrade: HTTP %d %s"
-                             % (status, parts[2] if len(parts) > 2 else ""), status)
+        e = HandshakeError("server refused the WebSocket upgrade: HTTP %d %s"
+                           % (status, parts[2] if len(parts) > 2 else ""))
+        e.status = status
+        raise e
     seen = {}
-    for _ in range(MAX_HEADER_LINES):
+    for _ in range(_MAX_HEADER_LINES):
         line = await _read_line(stream)
         if not line:
             break
@@ -243,8 +203,8 @@ async def _read_line(stream):
     line = await stream.readline()
     if not line or line[-1:] != b"\n":
         raise HandshakeError("connection closed during the handshake")
-    if len(line) > MAX_HEADER_LINE:
-        raise HandshakeError("handshake response line over %d bytes" % MAX_HEADER_LINE)
+    if len(line) > _MAX_HEADER_LINE:
+        raise HandshakeError("handshake response line over %d bytes" % _MAX_HEADER_LINE)
     try:
         return line.decode().rstrip("\r\n")
     except UnicodeError:

@@ -140,6 +140,8 @@ for n in (5, 200, 70000):
     out("echo", n, got == text, len(got))
 await c.close()
 out("closed", c.closed)
+# connecting, TLS and closing code was loaded for the moment it ran: only ws.py stays
+out("modules", sorted(k for k in sys.modules if k.startswith("ocpp.ws")))
 """
 
 
@@ -148,6 +150,7 @@ def check_echo(outs):
     for n in (5, 200, 70000):
         assert ["echo", n, True, n] in outs, outs
     assert ["closed", True] in outs, outs
+    assert ["modules", ["ocpp.ws"]] in outs, outs
 
 
 def test_echo_of_small_medium_and_64_bit_length_messages(tmp_path):

@@ -1,9 +1,11 @@
 # WebSocket client (firmware/ocpp/ws.py) against a fake socket, under MicroPython.
 import asyncio
 import binascii
+import sys
 
-from ocpp import ws
-from ws_fakes import (FakeSocket, frame, open_fake, parse_client_frames, request_headers,
+from ocpp import lazy, ws
+from ws_fakes import (OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG, OP_TEXT, TX_CHUNK,
+                      FakeSocket, frame, open_fake, parse_client_frames, request_headers,
                       server_answer)
 
 
@@ -159,13 +161,15 @@ async def test_handshake_refuses_header_injection():
 
 # -- sending -----------------------------------------------------------------------------------
 def test_viper_and_plain_masks_agree():
-    assert ws._mask is not ws._mask_py  # the unix port has the viper emitter
+    wsmask = lazy.use("wsmask")
+    lazy.drop("wsmask")
+    assert ws._mask is not wsmask.mask_py  # the unix port has the viper emitter
     key = b"\x12\x34\x56\x78"
     for start, n, phase in ((0, 0, 0), (0, 9, 0), (3, 17, 1), (5, 33, 2), (1, 64, 7)):
         a = bytearray(range(100))
         b = bytearray(range(100))
         ws._mask(a, start, n, key, phase)
-        ws._mask_py(b, start, n, key, phase)
+        wsmask.mask_py(b, start, n, key, phase)
         assert a == b, (start, n, phase)
         for i in range(100):  # reference: byte i of the payload uses key[(phase + i) % 4]
             expect = i ^ key[(phase + i - start) % 4] if start <= i < start + n else i
@@ -181,7 +185,7 @@ async def test_send_encodes_7_16_and_64_bit_lengths_masked():
         frames = parse_client_frames(sock.take_sent())
         assert len(frames) == 1, size
         fin, op, payload, ext_len = frames[0]
-        assert fin and op == ws.OP_TEXT and ext_len == ext, (size, ext_len)
+        assert fin and op == OP_TEXT and ext_len == ext, (size, ext_len)
         assert payload == text.encode(), size
 
 
@@ -216,7 +220,7 @@ def check_fragments(frames, payload):
     FIN only on the last; -> the payload lengths."""
     assert frames, "nothing sent"
     for k, (fin, op, _, _) in enumerate(frames):
-        assert op == (ws.OP_TEXT if k == 0 else ws.OP_CONT), (k, op)
+        assert op == (OP_TEXT if k == 0 else OP_CONT), (k, op)
         assert fin == (k == len(frames) - 1), (k, fin)
     assert b"".join(p for (_, _, p, _) in frames) == payload
     return [len(p) for (_, _, p, _) in frames]
@@ -224,12 +228,12 @@ def check_fragments(frames, payload):
 
 async def test_send_pieces_fragments_one_message_in_full_frames():
     c, sock = await open_fake(ws)
-    text = letters(3 * ws.TX_CHUNK + 100)
+    text = letters(3 * TX_CHUNK + 100)
     await c.send_pieces(pieces_of(text, 37))
     raw = sock.take_sent()
     frames = parse_client_frames(raw)  # checks every frame is masked
     sizes = check_fragments(frames, text.encode())
-    assert sizes == [ws.TX_CHUNK] * 3 + [100], sizes
+    assert sizes == [TX_CHUNK] * 3 + [100], sizes
     # 512 bytes need the 16-bit length, 100 fit the 7-bit one
     assert [ext for (_, _, _, ext) in frames] == [2, 2, 2, 0]
     assert letters(64).encode() not in raw  # masked on the wire
@@ -238,13 +242,13 @@ async def test_send_pieces_fragments_one_message_in_full_frames():
 async def test_send_pieces_edges_small_empty_and_exact_multiples():
     c, sock = await open_fake(ws)
     await c.send_pieces(iter(['[3,"1",', "{}", "]"]))
-    assert parse_client_frames(sock.take_sent()) == [(True, ws.OP_TEXT, b'[3,"1",{}]', 0)]
+    assert parse_client_frames(sock.take_sent()) == [(True, OP_TEXT, b'[3,"1",{}]', 0)]
     await c.send_pieces(iter(()))
-    assert parse_client_frames(sock.take_sent()) == [(True, ws.OP_TEXT, b"", 0)]
+    assert parse_client_frames(sock.take_sent()) == [(True, OP_TEXT, b"", 0)]
     await c.send_pieces(["", "x", ""])
-    assert parse_client_frames(sock.take_sent()) == [(True, ws.OP_TEXT, b"x", 0)]
-    for size, expect in ((ws.TX_CHUNK, [ws.TX_CHUNK]), (2 * ws.TX_CHUNK, [ws.TX_CHUNK] * 2),
-                         (ws.TX_CHUNK + 1, [ws.TX_CHUNK, 1])):
+    assert parse_client_frames(sock.take_sent()) == [(True, OP_TEXT, b"x", 0)]
+    for size, expect in ((TX_CHUNK, [TX_CHUNK]), (2 * TX_CHUNK, [TX_CHUNK] * 2),
+                         (TX_CHUNK + 1, [TX_CHUNK, 1])):
         text = letters(size)
         await c.send_pieces([text])  # one piece larger than a frame is split too
         sizes = check_fragments(parse_client_frames(sock.take_sent()), text.encode())
@@ -257,12 +261,12 @@ async def test_send_pieces_takes_bytes_and_splits_utf8_anywhere():
     await c.send_pieces(pieces_of(text, 7))
     assert check_fragments(parse_client_frames(sock.take_sent()), text.encode())
     await c.send_pieces([b"[3,", "\u00e9".encode(), b"]"])
-    assert parse_client_frames(sock.take_sent()) == [(True, ws.OP_TEXT, "[3,\u00e9]".encode(), 0)]
+    assert parse_client_frames(sock.take_sent()) == [(True, OP_TEXT, "[3,\u00e9]".encode(), 0)]
 
 
 async def test_no_frame_comes_between_the_fragments_of_a_message():
     c, sock = await open_fake(ws, wchunk=100)  # slow writes: every frame waits in drain()
-    long_text = letters(5 * ws.TX_CHUNK)
+    long_text = letters(5 * TX_CHUNK)
     order = []
 
     def pieces():
@@ -280,7 +284,7 @@ async def test_no_frame_comes_between_the_fragments_of_a_message():
     await asyncio.gather(c.send_pieces(pieces()), others())
     assert "piece" in order[order.index("other"):]  # the others did try in between
     frames = parse_client_frames(sock.take_sent())
-    first = [k for k, f in enumerate(frames) if f[1] == ws.OP_TEXT and not f[0]][0]
+    first = [k for k, f in enumerate(frames) if f[1] == OP_TEXT and not f[0]][0]
     check_fragments(frames[first:first + 5], long_text.encode())
     assert len(frames) == 5 + 6  # the other messages and pings whole, before or after
 
@@ -296,19 +300,19 @@ async def test_send_pieces_failing_before_the_first_frame_leaves_the_link_usable
     assert str(e) == "no more"
     assert sock.take_sent() == b"" and not c.closed
     await c.send("next")
-    assert parse_client_frames(sock.take_sent()) == [(True, ws.OP_TEXT, b"next", 0)]
+    assert parse_client_frames(sock.take_sent()) == [(True, OP_TEXT, b"next", 0)]
 
 
 async def test_send_pieces_failing_after_a_frame_closes_the_connection():
     c, sock = await open_fake(ws)
 
     def broken():
-        yield letters(ws.TX_CHUNK + 10)
+        yield letters(TX_CHUNK + 10)
         raise ValueError("no more")
 
     await araises(ws.WebSocketError, c.send_pieces(broken()))
     frames = parse_client_frames(sock.take_sent())
-    assert [(fin, op) for (fin, op, _, _) in frames] == [(False, ws.OP_TEXT)]
+    assert [(fin, op) for (fin, op, _, _) in frames] == [(False, OP_TEXT)]
     assert c.closed and sock.closed  # half a message cannot be followed by anything
     await araises(ws.WebSocketError, c.send_pieces(["x"]))
 
@@ -316,11 +320,11 @@ async def test_send_pieces_failing_after_a_frame_closes_the_connection():
 async def test_ping_sends_a_ping_and_pong_updates_last_rx():
     c, sock = await open_fake(ws)
     await c.ping(b"hb")
-    assert parse_client_frames(sock.take_sent()) == [(True, ws.OP_PING, b"hb", 0)]
+    assert parse_client_frames(sock.take_sent()) == [(True, OP_PING, b"hb", 0)]
     await araises(ValueError, c.ping(b"x" * 126))
     before = c.last_rx_ms
     await asyncio.sleep_ms(20)
-    sock.feed(frame(ws.OP_PONG, b"hb") + frame(ws.OP_TEXT, "after"))
+    sock.feed(frame(OP_PONG, b"hb") + frame(OP_TEXT, "after"))
     assert await c.recv() == "after"
     assert asyncio.ticks_diff(c.last_rx_ms, before) >= 20
 
@@ -330,9 +334,9 @@ async def test_recv_text_of_each_length_encoding_even_in_small_reads():
     c, sock = await open_fake(ws, chunk=7, max_size=100000)
     for size in (0, 5, 125, 126, 600, 65535, 65536, 70000):
         text = letters(size)
-        sock.feed(frame(ws.OP_TEXT, text))
+        sock.feed(frame(OP_TEXT, text))
         assert await c.recv() == text, size
-    sock.feed(frame(ws.OP_TEXT, "first") + frame(ws.OP_TEXT, "other"))
+    sock.feed(frame(OP_TEXT, "first") + frame(OP_TEXT, "other"))
     first = await c.recv()
     assert await c.recv() == "other" and first == "first"  # a str never aliases the buffer
 
@@ -340,38 +344,38 @@ async def test_recv_text_of_each_length_encoding_even_in_small_reads():
 async def test_recv_fragmented_message_with_ping_between_fragments():
     c, sock = await open_fake(ws)
     parts = ["[2,", '"id-1","Heart', "beat", ",{}]" + "x" * 700]
-    sock.feed(frame(ws.OP_TEXT, parts[0], fin=False))
-    sock.feed(frame(ws.OP_CONT, parts[1], fin=False))
-    sock.feed(frame(ws.OP_PING, b"are you there"))
-    sock.feed(frame(ws.OP_CONT, parts[2], fin=False))
-    sock.feed(frame(ws.OP_PONG, b""))
-    sock.feed(frame(ws.OP_CONT, parts[3], fin=True))
+    sock.feed(frame(OP_TEXT, parts[0], fin=False))
+    sock.feed(frame(OP_CONT, parts[1], fin=False))
+    sock.feed(frame(OP_PING, b"are you there"))
+    sock.feed(frame(OP_CONT, parts[2], fin=False))
+    sock.feed(frame(OP_PONG, b""))
+    sock.feed(frame(OP_CONT, parts[3], fin=True))
     assert await c.recv() == "".join(parts)
-    assert parse_client_frames(sock.take_sent()) == [(True, ws.OP_PONG, b"are you there", 0)]
+    assert parse_client_frames(sock.take_sent()) == [(True, OP_PONG, b"are you there", 0)]
 
 
 async def test_binary_messages_are_skipped():
     c, sock = await open_fake(ws)
-    sock.feed(frame(ws.OP_BINARY, b"\x00\x01" * 5000))
-    sock.feed(frame(ws.OP_BINARY, b"ab", fin=False) + frame(ws.OP_CONT, b"cd"))
-    sock.feed(frame(ws.OP_TEXT, "text"))
+    sock.feed(frame(OP_BINARY, b"\x00\x01" * 5000))
+    sock.feed(frame(OP_BINARY, b"ab", fin=False) + frame(OP_CONT, b"cd"))
+    sock.feed(frame(OP_TEXT, "text"))
     assert await c.recv() == "text"
     assert not c.closed
 
 
 async def test_message_at_the_limit_is_delivered():
     c, sock = await open_fake(ws, max_size=1000)
-    sock.feed(frame(ws.OP_TEXT, "y" * 1000))
+    sock.feed(frame(OP_TEXT, "y" * 1000))
     assert await c.recv() == "y" * 1000
-    sock.feed(frame(ws.OP_TEXT, "y" * 400, fin=False) + frame(ws.OP_CONT, "z" * 600))
+    sock.feed(frame(OP_TEXT, "y" * 400, fin=False) + frame(OP_CONT, "z" * 600))
     assert await c.recv() == "y" * 400 + "z" * 600
 
 
 async def test_oversize_message_is_drained_then_the_next_one_arrives():
     c, sock = await open_fake(ws, max_size=1000, chunk=100)
     big = '[2,"big-1","DataTransfer",{"vendorId":"x","data":"' + "A" * 5000 + '"}]'
-    sock.feed(frame(ws.OP_TEXT, big))
-    sock.feed(frame(ws.OP_TEXT, "next"))
+    sock.feed(frame(OP_TEXT, big))
+    sock.feed(frame(OP_TEXT, "next"))
     e = await araises(ws.MessageTooBig, c.recv())
     assert e.size == len(big), e.size
     assert e.head == big.encode()[:64], e.head
@@ -383,19 +387,19 @@ async def test_oversize_message_is_drained_then_the_next_one_arrives():
 async def test_oversize_fragmented_message_is_drained_with_control_frames_inside():
     c, sock = await open_fake(ws, max_size=1000)
     first = '[2,"fr-7","DataTransfer",{"data":"'
-    sock.feed(frame(ws.OP_TEXT, first, fin=False))  # head starts in an accepted fragment
-    sock.feed(frame(ws.OP_CONT, "B" * 900, fin=False))
-    sock.feed(frame(ws.OP_PING, b"p1"))
-    sock.feed(frame(ws.OP_CONT, "C" * 3000, fin=False))  # over the limit from here on
-    sock.feed(frame(ws.OP_PING, b"p2"))
-    sock.feed(frame(ws.OP_CONT, '"}]', fin=True))
-    sock.feed(frame(ws.OP_TEXT, "still here"))
+    sock.feed(frame(OP_TEXT, first, fin=False))  # head starts in an accepted fragment
+    sock.feed(frame(OP_CONT, "B" * 900, fin=False))
+    sock.feed(frame(OP_PING, b"p1"))
+    sock.feed(frame(OP_CONT, "C" * 3000, fin=False))  # over the limit from here on
+    sock.feed(frame(OP_PING, b"p2"))
+    sock.feed(frame(OP_CONT, '"}]', fin=True))
+    sock.feed(frame(OP_TEXT, "still here"))
     e = await araises(ws.MessageTooBig, c.recv())
     assert e.size == len(first) + 900 + 3000 + 3
     assert e.head == (first.encode() + b"B" * 64)[:64]
     assert await c.recv() == "still here"
     pongs = parse_client_frames(sock.take_sent())
-    assert pongs == [(True, ws.OP_PONG, b"p1", 0), (True, ws.OP_PONG, b"p2", 0)]
+    assert pongs == [(True, OP_PONG, b"p1", 0), (True, OP_PONG, b"p2", 0)]
 
 
 async def test_message_without_memory_for_it_is_refused_like_an_oversize_one():
@@ -403,18 +407,18 @@ async def test_message_without_memory_for_it_is_refused_like_an_oversize_one():
     gc.collect()
     huge = gc.mem_free() + 4096  # more than the whole free heap: bytearray(huge) must fail
     c, sock = await open_fake(ws, max_size=1 << 40)
-    sock.feed(frame(ws.OP_TEXT, b'[2,"m-1",', fin=False))
-    sock.feed(frame(ws.OP_CONT, b"", fin=True, length=huge)[:10])  # header only
+    sock.feed(frame(OP_TEXT, b'[2,"m-1",', fin=False))
+    sock.feed(frame(OP_CONT, b"", fin=True, length=huge)[:10])  # header only
     sock.feed_filler(huge)
     e = await araises(ws.MessageTooBig, c.recv())
     assert e.size == 9 + huge and e.head == b'[2,"m-1",' + b"F" * 55, (e.size, e.head)
-    sock.feed(frame(ws.OP_TEXT, "next"))
+    sock.feed(frame(OP_TEXT, "next"))
     assert await c.recv() == "next"
 
 
 async def test_oversize_message_shorter_head_than_64():
     c, sock = await open_fake(ws, max_size=10)
-    sock.feed(frame(ws.OP_TEXT, "0123456789abc"))
+    sock.feed(frame(OP_TEXT, "0123456789abc"))
     e = await araises(ws.MessageTooBig, c.recv())
     assert e.size == 13 and e.head == b"0123456789abc"
 
@@ -422,10 +426,10 @@ async def test_oversize_message_shorter_head_than_64():
 # -- closing -----------------------------------------------------------------------------------
 async def test_close_sends_close_and_waits_for_the_servers():
     c, sock = await open_fake(ws)
-    sock.feed(frame(ws.OP_TEXT, "late data") + frame(ws.OP_CLOSE, close_payload(1000)))
+    sock.feed(frame(OP_TEXT, "late data") + frame(OP_CLOSE, close_payload(1000)))
     await c.close()
     assert c.closed and sock.closed
-    assert parse_client_frames(sock.take_sent()) == [(True, ws.OP_CLOSE, close_payload(1000), 0)]
+    assert parse_client_frames(sock.take_sent()) == [(True, OP_CLOSE, close_payload(1000), 0)]
     assert c.close_code == 1000
     assert await c.recv() is None
     await araises(ws.WebSocketError, c.send("x"))
@@ -439,9 +443,9 @@ async def test_close_while_another_task_is_receiving():
     closer = asyncio.create_task(c.close(1001, "going away"))
     await asyncio.sleep_ms(10)
     assert parse_client_frames(sock.take_sent()) == [
-        (True, ws.OP_CLOSE, close_payload(1001, b"going away"), 0)]
+        (True, OP_CLOSE, close_payload(1001, b"going away"), 0)]
     assert not sock.closed  # still waiting for the server's close
-    sock.feed(frame(ws.OP_CLOSE, close_payload(1001)))
+    sock.feed(frame(OP_CLOSE, close_payload(1001)))
     assert await reader is None
     await closer
     assert sock.closed and c.closed
@@ -453,30 +457,32 @@ async def test_close_gives_up_on_a_silent_server():
     await c.close()
     waited = asyncio.ticks_diff(asyncio.ticks(), t0)
     assert sock.closed and c.closed
-    assert waited >= ws.CLOSE_WAIT_MS - 100, waited
+    wait_ms = lazy.use("wsclose").CLOSE_WAIT_MS
+    lazy.drop("wsclose")
+    assert waited >= wait_ms - 100, waited
 
 
 async def test_server_close_is_answered_and_recv_returns_none():
     c, sock = await open_fake(ws)
-    sock.feed(frame(ws.OP_CLOSE, close_payload(4001, "bye".encode())))
+    sock.feed(frame(OP_CLOSE, close_payload(4001, "bye".encode())))
     assert await c.recv() is None
     assert c.close_code == 4001 and c.close_reason == "bye"
-    assert parse_client_frames(sock.take_sent()) == [(True, ws.OP_CLOSE, close_payload(4001), 0)]
+    assert parse_client_frames(sock.take_sent()) == [(True, OP_CLOSE, close_payload(4001), 0)]
     assert sock.closed and c.closed
     assert await c.recv() is None
 
 
 async def test_server_close_without_code_is_answered_without_code():
     c, sock = await open_fake(ws)
-    sock.feed(frame(ws.OP_CLOSE, b""))
+    sock.feed(frame(OP_CLOSE, b""))
     assert await c.recv() is None
     assert c.close_code == 1005
-    assert parse_client_frames(sock.take_sent()) == [(True, ws.OP_CLOSE, b"", 0)]
+    assert parse_client_frames(sock.take_sent()) == [(True, OP_CLOSE, b"", 0)]
 
 
 async def test_eof_without_close_frame_is_an_error_then_none():
     c, sock = await open_fake(ws)
-    sock.feed(frame(ws.OP_TEXT, "one") + frame(ws.OP_TEXT, "tw", fin=False))
+    sock.feed(frame(OP_TEXT, "one") + frame(OP_TEXT, "tw", fin=False))
     sock.eof = True
     assert await c.recv() == "one"
     e = await araises(ws.WebSocketError, c.recv())
@@ -491,7 +497,7 @@ async def expect_protocol_error(data, code=1002, max_size=16384):
     sock.feed(data)
     e = await araises(ws.WebSocketError, asyncio.wait_for_ms(c.recv(), 3000))
     frames = parse_client_frames(sock.take_sent())
-    assert frames[-1][1] == ws.OP_CLOSE, frames
+    assert frames[-1][1] == OP_CLOSE, frames
     assert frames[-1][2][:2] == close_payload(code), (frames, e)
     assert c.closed and sock.closed
     assert await c.recv() is None
@@ -500,18 +506,18 @@ async def expect_protocol_error(data, code=1002, max_size=16384):
 
 async def test_protocol_errors_close_with_1002():
     cases = [
-        frame(ws.OP_TEXT, "hi", mask=b"\x01\x02\x03\x04"),  # server frames are never masked
-        frame(ws.OP_TEXT, "hi", rsv=0x40),
-        frame(ws.OP_TEXT, "hi", rsv=0x10),
+        frame(OP_TEXT, "hi", mask=b"\x01\x02\x03\x04"),  # server frames are never masked
+        frame(OP_TEXT, "hi", rsv=0x40),
+        frame(OP_TEXT, "hi", rsv=0x10),
         frame(3, b"x"),
         frame(11, b"x"),
-        frame(ws.OP_PING, b"p" * 126),
-        frame(ws.OP_PING, b"p", fin=False),
-        frame(ws.OP_CONT, "orphan"),
-        frame(ws.OP_TEXT, "a", fin=False) + frame(ws.OP_TEXT, "b"),
-        frame(ws.OP_CLOSE, b"\x03"),
-        frame(ws.OP_CLOSE, close_payload(1005)),
-        frame(ws.OP_CLOSE, close_payload(999)),
+        frame(OP_PING, b"p" * 126),
+        frame(OP_PING, b"p", fin=False),
+        frame(OP_CONT, "orphan"),
+        frame(OP_TEXT, "a", fin=False) + frame(OP_TEXT, "b"),
+        frame(OP_CLOSE, b"\x03"),
+        frame(OP_CLOSE, close_payload(1005)),
+        frame(OP_CLOSE, close_payload(999)),
         b"\x81\x7f\x80\x00\x00\x00\x00\x00\x00\x01",  # 64-bit length with the top bit set
     ]
     for data in cases:
@@ -520,24 +526,24 @@ async def test_protocol_errors_close_with_1002():
 
 
 async def test_invalid_utf8_closes_with_1007():
-    e = await expect_protocol_error(frame(ws.OP_TEXT, b"ok \xff\xfe bad"), code=1007)
+    e = await expect_protocol_error(frame(OP_TEXT, b"ok \xff\xfe bad"), code=1007)
     assert "UTF-8" in str(e)
-    await expect_protocol_error(frame(ws.OP_TEXT, b"\xc3", fin=False) + frame(ws.OP_CONT, b"("),
+    await expect_protocol_error(frame(OP_TEXT, b"\xc3", fin=False) + frame(OP_CONT, b"("),
                                 code=1007)
-    await expect_protocol_error(frame(ws.OP_CLOSE, close_payload(1000, b"\xff")), code=1007)
+    await expect_protocol_error(frame(OP_CLOSE, close_payload(1000, b"\xff")), code=1007)
 
 
 async def test_valid_utf8_split_across_fragments_is_fine():
     c, sock = await open_fake(ws)
     data = "\u00e9\u4e2d".encode()
-    sock.feed(frame(ws.OP_TEXT, data[:1], fin=False) + frame(ws.OP_CONT, data[1:4], fin=False)
-              + frame(ws.OP_CONT, data[4:]))
+    sock.feed(frame(OP_TEXT, data[:1], fin=False) + frame(OP_CONT, data[1:4], fin=False)
+              + frame(OP_CONT, data[4:]))
     assert await c.recv() == "\u00e9\u4e2d"
 
 
 async def test_cancelled_mid_frame_makes_the_connection_unusable():
     c, sock = await open_fake(ws)
-    sock.feed(frame(ws.OP_TEXT, "x" * 300)[:100])  # header and part of the payload
+    sock.feed(frame(OP_TEXT, "x" * 300)[:100])  # header and part of the payload
     t = asyncio.create_task(c.recv())
     await asyncio.sleep_ms(20)
     t.cancel()
@@ -558,5 +564,168 @@ async def test_cancelled_between_messages_keeps_the_connection():
     except asyncio.CancelledError:
         pass
     assert not c.closed
-    sock.feed(frame(ws.OP_TEXT, "fine"))
+    sock.feed(frame(OP_TEXT, "fine"))
     assert await c.recv() == "fine"
+
+
+# -- code loaded only while it runs (ocpp/lazy.py) ---------------------------------------------
+LAZY = ("ocpp.wsopen", "ocpp.wstls", "ocpp.wsclose", "ocpp.wsdiscard", "ocpp.wsdescribe",
+        "ocpp.wsmask")
+
+
+def loaded():
+    """The lazily loaded parts of the WebSocket client now in sys.modules or the package."""
+    import ocpp
+    return [m for m in LAZY if m in sys.modules or m[5:] in ocpp.__dict__]
+
+
+class Trap:
+    """Stands in sys.modules for a module that must not be used: records every lookup."""
+
+    def __init__(self):
+        self.touched = []
+
+    def __getattr__(self, name):
+        self.touched.append(name)
+        raise AttributeError(name)
+
+
+def test_only_the_open_link_code_stays_loaded():
+    assert loaded() == [], loaded()  # importing ws.py compiled the mask and dropped wsmask
+    assert ws.MessageTooBig and ws.WebSocketError and ws.HandshakeError
+    assert loaded() == []
+
+
+def test_unknown_attributes_load_nothing():
+    for name in ("CLOSE_WAIT_MS", "OP_TEXT", "nothing_here"):
+        raises(AttributeError, getattr, ws, name)
+    assert not hasattr(ws, "tls")
+    assert loaded() == []
+
+
+async def test_every_end_of_a_connection_drops_its_code():
+    c, sock = await open_fake(ws)
+    await c.send("a")
+    await c.send_pieces(["b", "c" * 2000])
+    await c.ping(b"p")
+    sock.feed(frame(OP_PING, b"x") + frame(OP_TEXT, "hi"))
+    assert await c.recv() == "hi"
+    assert loaded() == [], loaded()  # the healthy link ran on ws.py alone
+    await c.close()  # our close, the server silent
+    assert c.closed and loaded() == [], loaded()
+
+    c, sock = await open_fake(ws)
+    sock.feed(frame(OP_CLOSE, close_payload(1001)))  # the server's close
+    assert await c.recv() is None and loaded() == [], loaded()
+
+    c, sock = await open_fake(ws)
+    sock.feed(frame(3, b"x"))  # protocol error
+    await araises(ws.WebSocketError, c.recv())
+    assert loaded() == [], loaded()
+
+    c, sock = await open_fake(ws)
+    sock.eof = True  # lost
+    await araises(ws.WebSocketError, c.recv())
+    assert loaded() == [], loaded()
+
+    c, sock = await open_fake(ws, max_size=10)
+    sock.feed(frame(OP_TEXT, "x" * 100) + frame(OP_BINARY, b"y") + frame(OP_TEXT, "ok"))
+    await araises(ws.MessageTooBig, c.recv())
+    assert loaded() == [], loaded()
+    assert await c.recv() == "ok" and loaded() == [], loaded()
+
+
+async def test_close_works_again_once_its_module_was_dropped_and_reimported():
+    for code in (1000, 4001, 1001):
+        c, sock = await open_fake(ws)
+        sock.feed(frame(OP_CLOSE, close_payload(code)))
+        await c.close(code, "bye")
+        assert parse_client_frames(sock.take_sent()) == [
+            (True, OP_CLOSE, close_payload(code, b"bye"), 0)]
+        assert c.close_code == code and sock.closed and "ocpp.wsclose" not in sys.modules
+        await c.close()  # closed already: nothing is sent
+        assert sock.take_sent() == b""
+    c, _ = await open_fake(ws)
+    await araises(ValueError, c.close(1005))  # reserved: never on the wire
+    await araises(ValueError, c.close(1000, "r" * 124))
+    assert not c.closed and "ocpp.wsclose" not in sys.modules
+
+
+async def test_ws_connect_never_loads_the_tls_module():
+    import asyncio as aio
+    real_open = aio.open_connection
+    seen = []
+
+    async def fake_open(host, port, ssl=None, server_hostname=None):
+        seen.append((host, port, ssl, server_hostname))
+        stream = aio.StreamReader(FakeSocket(server_answer()))
+        return stream, stream
+
+    trap = Trap()
+    sys.modules["ocpp.wstls"] = trap
+    aio.open_connection = fake_open
+    try:
+        c = await ws.connect("ws://cs.example:9000/ocpp/CP_1", timeout_ms=2000)
+        assert c.subprotocol == "ocpp1.6" and not c.closed
+        assert seen == [("cs.example", 9000, None, None)], seen
+        await c.close()
+        assert trap.touched == [] and sys.modules["ocpp.wstls"] is trap
+        # the trap does catch a use of the TLS module: ws.tls_context() goes there
+        raises(AttributeError, getattr, ws, "tls_context")
+        assert trap.touched == ["tls_context"], trap.touched
+    finally:
+        aio.open_connection = real_open
+        sys.modules.pop("ocpp.wstls", None)
+    assert loaded() == [], loaded()
+
+
+async def test_each_bad_header_is_named_in_the_error():
+    for data, text in ((frame(OP_TEXT, "hi", rsv=0x20), "reserved bits"),
+                       (frame(OP_TEXT, "hi", mask=b"\x01\x02\x03\x04"), "masked frame"),
+                       (frame(7, b"x"), "unknown opcode 7"),
+                       (frame(15, b"x"), "unknown opcode 15"),
+                       (frame(OP_PONG, b"p", fin=False), "control frame"),
+                       (frame(OP_CLOSE, b"c" * 126), "control frame"),
+                       (frame(OP_CONT, "x"), "continuation frame with no message"),
+                       (frame(OP_TEXT, "a", fin=False) + frame(OP_BINARY, "b"), "inside a"),
+                       (frame(OP_CLOSE, b"\x03"), "1-byte"),
+                       (frame(OP_CLOSE, close_payload(1015)), "invalid close code 1015"),
+                       (b"\x81\x7f\xff\x00\x00\x00\x00\x00\x00\x01", "64-bit length")):
+        e = await expect_protocol_error(data)
+        assert text in str(e) and "(closed with 1002)" in str(e), (text, e)
+
+
+async def test_a_failed_write_closes_and_names_the_cause():
+    c, sock = await open_fake(ws)
+    sock.closed = True  # writes now fail with OSError(EBADF)
+    e = await araises(ws.WebSocketError, c.send("x"))
+    assert str(e).startswith("send failed: OSError"), e
+    assert c.closed and loaded() == []
+    await araises(ws.WebSocketError, c.send("y"))
+
+
+async def test_abandoned_fragmented_message_names_the_cause():
+    c, _ = await open_fake(ws)
+
+    def broken():
+        yield letters(TX_CHUNK + 1)
+        raise KeyError("gone")
+
+    e = await araises(ws.WebSocketError, c.send_pieces(broken()))
+    assert "abandoned" in str(e) and "gone" in str(e), e
+    assert c.closed and loaded() == []
+
+
+async def test_close_without_memory_for_its_code_still_lets_the_socket_go():
+    c, sock = await open_fake(ws)
+    real_use = lazy.use
+
+    def no_memory(name):
+        raise MemoryError
+
+    lazy.use = no_memory
+    try:
+        await araises(MemoryError, c.close())
+    finally:
+        lazy.use = real_use
+    assert c.closed and sock.closed

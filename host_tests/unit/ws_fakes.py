@@ -7,6 +7,14 @@ import io
 import struct
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+# opcodes (RFC 6455 section 5.2)
+OP_CONT = 0x0
+OP_TEXT = 0x1
+OP_BINARY = 0x2
+OP_CLOSE = 0x8
+OP_PING = 0x9
+OP_PONG = 0xA
+TX_CHUNK = 512  # payload bytes per frame of WebSocket.send_pieces (ws.py's _TX_CHUNK)
 _POLL = 3  # MP_STREAM_POLL
 _CLOSE = 4  # MP_STREAM_CLOSE
 _RD = 1  # select.POLLIN
