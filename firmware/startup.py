@@ -27,14 +27,15 @@ def build():
     url = settings.ocpp_url(cfg)
     profile = settings.security_profile(cfg)
     # settings is only needed at start-up: give its code back to the heap
-    del sys.modules["settings"]
+    del settings, sys.modules["settings"]
 
-    import board as board_module
+    # Each piece is imported just before it is built, so the configuration's loading code
+    # (a big moment) runs while little else is in the heap.
     from store import Store
-    from ocpp.config import Config
-    from ocpp.chargepoint import ChargePoint
 
     store = Store("")
+    from ocpp.config import Config
+
     factory = dict(cfg.get("ocpp_keys") or {})
     factory.setdefault("SecurityProfile", profile)
     try:
@@ -44,6 +45,8 @@ def build():
         fatal("config.json: %s" % e)
     config.has_ca_cert = bool(cfg.get("ca_cert"))
     config.has_client_cert = bool(cfg.get("client_cert") and cfg.get("client_key"))
+    import board as board_module
+
     try:
         board = board_module.Board(cfg, log=log)
     except ValueError as e:  # a bad pins / hardware entry, named by the board
@@ -51,4 +54,6 @@ def build():
     from evse.controller import Evse
 
     evse = Evse(board, store, log=log)
+    from ocpp.chargepoint import ChargePoint
+
     return board, ChargePoint(cfg, board, evse, store, config, url, log=log)
