@@ -1,7 +1,8 @@
 """OCPP 1.6 configuration keys: the typed values the agent reads all day.
 
 Only the values stay in the heap. The key table and what reads it (config_keys), loading values
-at start (config_load), checking and changing them (config_edit), the measurand lists
+at start (config_load), checking and changing them (config_edit; lists, AuthorizationKey and
+SecurityProfile in config_special, loaded only for those keys), the measurand lists
 (config_measurands) and the GetConfiguration answer (config_get) are imported for the moment
 they run and dropped after (ocpp/lazy.py).
 
@@ -10,7 +11,7 @@ Where a value comes from, strongest first:
      persisted in store document "ocpp_config.json" = {key: wire string}, changed keys only;
   2. the factory value: config.json "ocpp_keys" (may set read-only keys too; not persisted, so a
      new factory value applies at the next start to every key nobody changed);
-  3. the default in the key table (ocpp/config_keys.py).
+  3. the default (ocpp/config_load.py DEFAULTS).
 A value is always validated before it is kept: a bad one is never stored.
 
 Keys (OCPP 1.6 edition 2 section 9.1 + errata v4.0, security whitepaper, Zaptec seeds):
@@ -45,6 +46,7 @@ def _done():
     # Forget the code imported for one edit or answer (a running GetConfiguration stream keeps
     # what it uses alive until it ends; ocpp/metering.py, while loaded, its measurand_phase).
     lazy.drop("config_load")
+    lazy.drop("config_special")
     lazy.drop("config_edit")
     lazy.drop("config_get")
     lazy.drop("config_keys")
@@ -164,7 +166,7 @@ class Config:
     def _unchanged(self, key, value):
         # Every boot sets the same facts again (SupportedFeatureProfiles, the HeartbeatInterval
         # of BootNotification.conf): when the value is the one in force and, for a writable key,
-        # the one saved, say so without loading the table and editor (~14 KB). Only an exact
+        # the one saved, say so without loading the table and editor (~7 KB). Only an exact
         # canonical wire string counts (anything else takes the full path and its checks).
         if key == "AuthorizationKey" or key not in self._v:
             return False

@@ -1,20 +1,29 @@
-"""Editing the configuration: parsing and validating values, ChangeConfiguration and the
-agent's own writes. The typed values live in ocpp/config.py, the key table in
-ocpp/config_keys.py, loading at start in ocpp/config_load.py; this module is imported only while
-a value is loaded or changed (ocpp/lazy.py).
+"""Editing the configuration: ChangeConfiguration and the agent's own writes, and the checks of
+plain values (integers, booleans, strings). The typed values live in ocpp/config.py, the key
+table in ocpp/config_keys.py; lists, AuthorizationKey and SecurityProfile's prerequisites are
+checked by ocpp/config_special.py, imported only for those keys. This module is imported only
+while a value is loaded or changed (ocpp/lazy.py).
 """
-from binascii import hexlify, unhexlify
 from micropython import const
 
-from ocpp.config_keys import (ACC_MASK, ACC_R, F_REBOOT, KEYS, LOCK, T_AUTH, T_BOOL, T_INT,
-                              T_MASK, T_MEAS, T_ROT, T_STR, T_WORDS, UNLOCK, find, present,
-                              readonly, to_wire)
+from ocpp import config_keys as table
+from ocpp import lazy
+
+# (The table's names are read through the module, not imported one by one: few globals keep
+# this module's dict a small block, which a fragmented heap still has.)
 
 DOC = "ocpp_config.json"
-INT_MAX = const(2147483647)
-MAX_VALUE_LEN = const(500)
-ROTATIONS = ("NotApplicable", "Unknown", "RST", "RTS", "SRT", "STR", "TRS", "TSR")
-RAW_KEY = "UseAuthorizationKeyWithoutDecoding"
+_INT_MAX = const(2147483647)
+_MAX_VALUE_LEN = const(500)
+# Bounds of the keys that have them: name, lowest, highest (for a string: its length). Every
+# other integer key takes 0 .. _INT_MAX.
+LIMITS = (
+    "MessageTimeout", 1, 3600,
+    "NumberOfConnectors", 1, 16,
+    "SecurityProfile", 0, 3,
+    "OnePhaseChargingPhase", 1, 3,
+    "FreeChargingIdTag", 0, 20,
+)
 
 
 def change(cfg, key, value):
@@ -22,120 +31,108 @@ def change(cfg, key, value):
 
     Nothing is kept unless the value is valid and saved; watchers run after the change.
     """
-    i = find(key)
-    if i < 0 or not present(cfg, i):
+    k = table.find(key)
+    if k < 0 or not table.present(cfg, k):
         return "NotSupported"
-    name, flags = KEYS[i][0], KEYS[i][1]
-    if readonly(cfg, i):
-        cfg.log("config: %s is read-only; change rejected" % name)
+    key, bits = table.name(k), table.flags(k)
+    if table.readonly(cfg, k):
+        cfg.log("config: %s is read-only; change rejected" % key)
         return "Rejected"
-    if not isinstance(value, str) or len(value) > MAX_VALUE_LEN:
+    if not isinstance(value, str) or len(value) > _MAX_VALUE_LEN:
         v, why = None, "must be a string of at most 500 characters"
     else:
-        v, why = parse(cfg, i, value)
-    if why is None and name == "SecurityProfile":
-        why = _profile_problem(cfg, v)
+        v, why = parse(cfg, k, value)
+    if why is None and key == "SecurityProfile":
+        why = lazy.use("config_special").profile_problem(cfg, v)
     if why:
-        cfg.log("config: %s change rejected: %s" % (name, why))
+        cfg.log("config: %s change rejected: %s" % (key, why))
         return "Rejected"
-    if not _persist(cfg, i, v):
+    if not _persist(cfg, k, v):
         return "Rejected"
-    apply(cfg, name, v)
-    if flags & T_MASK == T_AUTH:
+    apply(cfg, key, v)
+    if bits & table.T_MASK == table.T_AUTH:
         cfg.log("config: AuthorizationKey changed")  # never its value
     else:
-        cfg.log("config: %s = %s" % (name, to_wire(flags & T_MASK, v)))
+        cfg.log("config: %s = %s" % (key, table.to_wire(bits & table.T_MASK, v)))
     for watched, fn in cfg._watch:
-        if watched == name:
+        if watched == key:
             try:
                 fn(v)
             except Exception as ex:
-                cfg.log("config: watcher of %s failed: %r" % (name, ex))
-    return "RebootRequired" if flags & F_REBOOT else "Accepted"
+                cfg.log("config: watcher of %s failed: %r" % (key, ex))
+    return "RebootRequired" if bits & table.F_REBOOT else "Accepted"
 
 
 def set(cfg, key, value):
     """The agent's own write: no read-only check, no watchers. ``value``: typed or a wire
     string. Persisted for writable keys; read-only ones (facts the agent works out at each
     start, e.g. SupportedFeatureProfiles) live in RAM only. ValueError if invalid."""
-    i = find(key)
-    if i < 0:
+    k = table.find(key)
+    if k < 0:
         raise KeyError(key)
-    v, why = parse(cfg, i, value)
+    v, why = parse(cfg, k, value)
     if why:
-        raise ValueError("%s: %s" % (KEYS[i][0], why))
-    if KEYS[i][1] & ACC_MASK != ACC_R and not _persist(cfg, i, v):
-        raise OSError("config: cannot save %s" % KEYS[i][0])
-    apply(cfg, KEYS[i][0], v)
+        raise ValueError("%s: %s" % (table.name(k), why))
+    if table.flags(k) & table.ACC_MASK != table.ACC_R and not _persist(cfg, k, v):
+        raise OSError("config: cannot save %s" % table.name(k))
+    apply(cfg, table.name(k), v)
 
 
-def apply(cfg, name, v):
-    """Keep a typed (valid) value in cfg._v."""
+def apply(cfg, key, v):
+    """Keep a typed (valid) value of ``key`` (canonical name) in cfg._v."""
     # LockCablePermanently=true holds UnlockConnectorOnEVSideDisconnect
     # false (seed 003: a permanently locked cable is never unlocked on EV side); the key's own
     # value is kept aside for when the lock is lifted.
     vals = cfg._v
-    if name == UNLOCK:
+    if key == table.UNLOCK:
         cfg._unlock_own = v
-        if vals.get(LOCK):
+        if vals[table.LOCK]:
             v = False
-    elif name == LOCK and UNLOCK in vals:
-        vals[UNLOCK] = False if v else cfg._unlock_own
-    if name not in vals:
-        name = _interned(name)
-    vals[name] = v
+    elif key == table.LOCK:
+        vals[table.UNLOCK] = False if v else cfg._unlock_own
+    vals[key] = v  # every key is in cfg._v (config_load): its qstr stays the dict's key
 
 
-class _Scratch:
-    pass
-
-
-def _interned(name):
-    # The resident dict of values outlives this table: keyed by the table's own strings it would
-    # keep each name as a heap str object (~64 bytes on a 64-bit port). An attribute name is a
-    # qstr, stored once in the qstr pool (about its length); a str built from the same
-    # characters then is that qstr, costing no heap block of its own.
-    setattr(_Scratch(), name, None)
-    return name[0:len(name)]
-
-
-def _persist(cfg, i, v):
-    if KEYS[i][1] & T_MASK == T_AUTH:
-        wire = hexlify(v).decode()  # the password bytes, whatever rule produced them
+def _persist(cfg, k, v):
+    if table.flags(k) & table.T_MASK == table.T_AUTH:
+        wire = lazy.use("config_special").auth_wire(v)
     else:
-        wire = to_wire(KEYS[i][1] & T_MASK, v)
+        wire = table.to_wire(table.flags(k) & table.T_MASK, v)
     doc = dict(cfg._stored)
-    doc[KEYS[i][0]] = wire
+    doc[table.name(k)] = wire
     try:
         cfg.store.write_json(DOC, doc)
     except OSError as ex:
-        cfg.log("config: cannot save %s (%r)" % (KEYS[i][0], ex))
+        cfg.log("config: cannot save %s (%r)" % (table.name(k), ex))
         return False
     cfg._stored = doc
     return True
 
 
-def _profile_problem(cfg, new):
-    # Security whitepaper A05: raise only, and only with the prerequisites in place.
-    now = cfg._v["SecurityProfile"]
-    if new <= now:
-        return "may only be raised (now %d)" % now
-    if new in (1, 2) and cfg.auth_password() is None:
-        return "needs an AuthorizationKey"
-    if new >= 2 and not cfg.has_ca_cert:
-        return "needs a central system root certificate"
-    if new == 3 and not cfg.has_client_cert:
-        return "needs a charge point certificate"
-    return None
-
-
-def parse(cfg, i, value):
-    """The value for the key in row KEYS[i]: (typed value, None) or (None, why).
+def parse(cfg, k, value):
+    """The value for key number ``k``: (typed value, None) or (None, why).
     ``value``: a wire string or a JSON value."""
-    kind = KEYS[i][1] & T_MASK
-    if kind == T_INT:
-        return _parse_int(i, value)
-    if kind == T_BOOL:
+    kind = table.flags(k) & table.T_MASK
+    if kind >= table.T_MEAS:
+        return lazy.use("config_special").parse(cfg, table.name(k), kind, value)
+    lo, hi = 0, _INT_MAX
+    if table.name(k) in LIMITS:
+        i = LIMITS.index(table.name(k))
+        lo, hi = LIMITS[i + 1], LIMITS[i + 2]
+    if kind == table.T_INT:
+        n = None
+        if type(value) is int:
+            n = value
+        elif isinstance(value, str):
+            s = value.strip()
+            if s and len(s) <= 10 and s.isdigit():
+                n = int(s)
+        if n is not None and lo <= n <= hi:
+            return n, None
+        if hi == _INT_MAX:
+            return None, "must be an integer >= %d" % lo
+        return None, "must be an integer from %d to %d" % (lo, hi)
+    if kind == table.T_BOOL:
         if type(value) is bool:
             return value, None
         if isinstance(value, str):
@@ -143,98 +140,17 @@ def parse(cfg, i, value):
             if low in ("true", "false"):
                 return low == "true", None
         return None, "must be true or false"
-    if kind == T_STR:
-        hi = KEYS[i][3]
-        if isinstance(value, str) and _printable(value, 0, hi):
-            return value, None
-        return None, "must be printable ASCII, at most %d characters" % hi
-    if kind == T_AUTH:
-        return _parse_auth(cfg, value)
-    return _parse_csl(cfg, KEYS[i][0], kind, value)
+    # T_STR
+    if isinstance(value, str) and printable(value, 0, hi):
+        return value, None
+    return None, "must be printable ASCII, at most %d characters" % hi
 
 
-def _parse_auth(cfg, value):
-    if not isinstance(value, str):
-        return None, "must be a string"
-    if cfg._v.get(RAW_KEY):
-        # Used as is: an RFC 7617 password (printable ASCII, SP included), 16 to 40 long.
-        if _printable(value, 16, 40):
-            return value.encode(), None
-        return None, "must be 16 to 40 printable ASCII characters"
-    # OCPP-J 6.2.2 / security whitepaper: 16 to 20 bytes, sent as 32 to 40 hex digits.
-    if 32 <= len(value) <= 40 and not len(value) & 1:
-        try:
-            return unhexlify(value), None
-        except Exception:
-            pass
-    return None, "must be 32 to 40 hex digits (16 to 20 bytes)"
-
-
-def _parse_csl(cfg, name, kind, value):
-    if isinstance(value, str):
-        items = [s.strip() for s in value.split(",")] if value.strip() else []
-    elif isinstance(value, list) and all(isinstance(s, str) for s in value):
-        items = [s.strip() for s in value]
-    else:
-        return None, "must be a comma-separated list"
-    limit = cfg._v.get(name + "MaxLength")
-    if limit is not None and len(items) > limit:
-        return None, "at most %d items" % limit
-    out = []
-    for item in items:
-        if kind == T_MEAS:
-            mp = _measurands().measurand_phase(item)
-            if mp is None:
-                return None, "unsupported measurand %s" % item
-            item = mp[0] + "." + mp[1] if mp[1] else mp[0]
-        elif kind == T_ROT:
-            item = _rotation(cfg, item)
-            if item is None:
-                return None, "items must be <connectorId>.<rotation>, rotation one of " \
-                    + ",".join(ROTATIONS)
-            if any(o.split(".")[0] == item.split(".")[0] for o in out):
-                return None, "a connector is listed twice"
-        elif not _printable(item, 1, 50):
-            return None, "items must be non-empty printable ASCII"
-        out.append(item)
-    return out, None
-
-
-def _rotation(cfg, item):
-    cid, _, rot = item.partition(".")
-    if not cid.isdigit() or int(cid) > cfg._v["NumberOfConnectors"]:
-        return None
-    rot = _measurands().pick(rot, ROTATIONS)
-    return cid + "." + rot if rot else None
-
-
-def _measurands():
-    # Only list values need it: a plain edit (HeartbeatInterval...) does not load it.
-    from ocpp import config_measurands
-
-    return config_measurands
-
-
-def _printable(s, lo, hi):
+def printable(s, lo, hi):
+    """Whether ``s`` is lo..hi characters of printable ASCII."""
     if not lo <= len(s) <= hi:
         return False
     for c in s:
         if not " " <= c <= "~":
             return False
     return True
-
-
-def _parse_int(i, value):
-    lo, hi = KEYS[i][3] or (0, INT_MAX)
-    n = None
-    if type(value) is int:
-        n = value
-    elif isinstance(value, str):
-        s = value.strip()
-        if s and len(s) <= 10 and s.isdigit():
-            n = int(s)
-    if n is None or not lo <= n <= hi:
-        if hi == INT_MAX:
-            return None, "must be an integer >= %d" % lo
-        return None, "must be an integer from %d to %d" % (lo, hi)
-    return n, None

@@ -11,7 +11,7 @@ The pieces, joined, are the CALLRESULT payload:
 import json
 
 from ocpp.config import TooManyKeys
-from ocpp.config_keys import ACC_MASK, ACC_W, KEYS, T_MASK, find, present, readonly, to_wire
+from ocpp import config_keys as table
 
 
 def answer(cfg, keys=None):
@@ -21,32 +21,32 @@ def answer(cfg, keys=None):
     if len(keys) > cfg.max_keys:
         raise TooManyKeys("GetConfiguration: %d keys asked, at most %d"
                           % (len(keys), cfg.max_keys))
-    picked = []  # table indices, each once, in the order asked
+    picked = []  # key numbers, each once, in the order asked
     unknown = []  # names as asked
     for key in keys:
-        i = find(key)
-        if i < 0 or not _listed(cfg, i):
+        k = table.find(key)
+        if k < 0 or not _listed(cfg, k):
             unknown.append(key)
-        elif i not in picked:
-            picked.append(i)
+        elif k not in picked:
+            picked.append(k)
     return _pieces(cfg, picked, unknown)
 
 
-def _listed(cfg, i):
+def _listed(cfg, k):
     # AuthorizationKey is write-only: never listed; optional-profile keys only while present
-    return KEYS[i][1] & ACC_MASK != ACC_W and present(cfg, i)
+    return table.flags(k) & table.ACC_MASK != table.ACC_W and table.present(cfg, k)
 
 
 def _pieces(cfg, picked, unknown):
     every = picked is None
     sep = '{"configurationKey":['
-    for i in range(len(KEYS)) if every else picked:
-        if every and not _listed(cfg, i):
+    for k in table.numbers() if every else picked:
+        if every and not _listed(cfg, k):
             continue
-        name = KEYS[i][0]
+        key = table.name(k)
         yield '%s{"key":"%s","readonly":%s,"value":%s}' % (
-            sep, name, "true" if readonly(cfg, i) else "false",
-            json.dumps(to_wire(KEYS[i][1] & T_MASK, cfg._v[name])))
+            sep, key, "true" if table.readonly(cfg, k) else "false",
+            json.dumps(table.to_wire(table.flags(k) & table.T_MASK, cfg._v[key])))
         sep = ","
     if sep != ",":  # no entry at all
         yield sep

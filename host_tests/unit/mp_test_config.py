@@ -120,7 +120,7 @@ def test_too_many_keys_in_one_request():
     with Env() as env:
         c = env.config()
         assert c.max_keys == c.get("GetConfigurationMaxKeys")
-        assert c.max_keys >= len(table().KEYS)  # every key can be asked in one request
+        assert c.max_keys >= len(list(table().numbers()))  # every key in one request
         assert listing(c, ["HeartbeatInterval"] * c.max_keys)[0] == [
             {"key": "HeartbeatInterval", "readonly": False, "value": "240"}]
         try:
@@ -459,13 +459,12 @@ def old_answer(c, keys=None):
     """The payload as the code before streaming built it: a list of entry dicts (the table's
     order, or the order asked, each key once), the unknown names as asked."""
     t = table()
-    KEYS = t.KEYS
 
-    def listed(i):
-        return KEYS[i][1] & t.ACC_MASK != t.ACC_W and t.present(c, i)
+    def listed(k):
+        return t.flags(k) & t.ACC_MASK != t.ACC_W and t.present(c, k)
 
-    def entry(i):
-        name, flags = KEYS[i][0], KEYS[i][1]
+    def entry(k):
+        name, flags = t.name(k), t.flags(k)
         readonly = flags & t.ACC_MASK == t.ACC_R or (
             name == "UnlockConnectorOnEVSideDisconnect" and c.get("LockCablePermanently"))
         return {"key": name, "readonly": readonly,
@@ -473,15 +472,15 @@ def old_answer(c, keys=None):
 
     known, unknown, seen = [], [], []
     if not keys:
-        known = [entry(i) for i in range(len(KEYS)) if listed(i)]
+        known = [entry(k) for k in t.numbers() if listed(k)]
     else:
         for key in keys:
-            i = t.find(key)
-            if i < 0 or not listed(i):
+            k = t.find(key)
+            if k < 0 or not listed(k):
                 unknown.append(key)
-            elif i not in seen:
-                seen.append(i)
-                known.append(entry(i))
+            elif k not in seen:
+                seen.append(k)
+                known.append(entry(k))
     result = {"configurationKey": known}
     if unknown:
         result["unknownKey"] = unknown
@@ -530,12 +529,13 @@ def test_streaming_survives_edits_in_between():
 def test_configuration_code_is_imported_only_while_it_runs():
     with Env() as env:
         transient = ("ocpp.config_keys", "ocpp.config_load", "ocpp.config_edit",
-                     "ocpp.config_get", "ocpp.config_measurands")
+                     "ocpp.config_special", "ocpp.config_get", "ocpp.config_measurands")
         c = env.config()
         assert c.change("HeartbeatInterval", "60") == "Accepted"
         c.set("MeterValueSampleInterval", 20)
         c.watch("heartbeatinterval", lambda v: None)
         assert c.get("meterVALUEsampleinterval") == 20
+        assert c.change("MeterValuesSampledData", "Voltage") == "Accepted"
         listing(c, ["HeartbeatInterval"])
         for name in transient:
             assert name not in sys.modules, name
@@ -566,3 +566,72 @@ def test_setting_the_value_in_force_is_free_and_changes_nothing():
                 pass
         c.set("NumberOfConnectors", 1)
         assert c.get("NumberOfConnectors") == 1 and "NumberOfConnectors" not in env.saved()
+
+
+# -- the compact key table and what a change loads ------------------------------------------------
+def test_key_table_numbers_names_and_defaults_line_up():
+    from ocpp import lazy
+    t = table()
+    try:
+        defaults = lazy.use("config_load").DEFAULTS
+    finally:
+        lazy.drop("config_load")
+        lazy.drop("config_edit")
+        lazy.drop("config_keys")
+    for group in t.KEYS:  # a key number keeps its position in 6 bits; small blocks
+        assert 0 < len(group) <= 64 and len(group) % 2 == 0, len(group)
+        for q in range(0, len(group), 2):
+            assert isinstance(group[q], str) and isinstance(group[q + 1], int), group[q]
+    numbers = list(t.numbers())
+    names = [t.name(k) for k in numbers]
+    assert len(set(names)) == len(names) == len(defaults)
+    for k, name in zip(numbers, names):
+        assert t.find(name) == k and t.find(name.upper()) == k, name
+    assert t.find("NoSuchKey") == -1 and t.find(5) == -1 and t.find("x" * 51) == -1
+    with Env() as env:
+        c = env.config()
+        for name, default in zip(names, defaults):  # each default is its own key's value
+            if default is not None:
+                wire = default if isinstance(default, str) else t.to_wire(
+                    t.flags(t.find(name)) & t.T_MASK, default)
+                assert t.to_wire(t.flags(t.find(name)) & t.T_MASK, c.get(name)) == wire, name
+
+
+def imports_during(fn):
+    """The configuration modules imported (ocpp.lazy.use) while fn() runs."""
+    from ocpp import lazy
+    used = []
+    use = lazy.use
+
+    def spy(name):
+        used.append(name)
+        return use(name)
+
+    lazy.use = spy
+    try:
+        fn()
+    finally:
+        lazy.use = use
+    return used
+
+
+def test_plain_changes_do_not_load_the_list_and_password_checks():
+    with Env() as env:
+        c = env.config()
+        for fn in (lambda: c.change("MeterValueSampleInterval", "10"),
+                   lambda: c.change("FreeCharging", "true"),
+                   lambda: c.change("FreeChargingIdTag", "ABC"),
+                   lambda: c.change("HeartbeatInterval", "x"),
+                   lambda: c.change("NumberOfConnectors", "1"),
+                   lambda: c.set("HeartbeatInterval", 2)):
+            assert imports_during(fn) == ["config_edit"]
+        assert c.get("MeterValueSampleInterval") == 10 and c.get("FreeChargingIdTag") == "ABC"
+        for fn in (lambda: c.change("MeterValuesSampledData", "Voltage"),
+                   lambda: c.change("ConnectorPhaseRotation", "0.RST"),
+                   lambda: c.change("AuthorizationKey", KEY_HEX),
+                   lambda: c.change("SecurityProfile", "1")):
+            assert "config_special" in imports_during(fn)
+        assert c.get("SecurityProfile") == 1 and c.get("ConnectorPhaseRotation") == ["0.RST"]
+        assert imports_during(lambda: listing(c)) == ["config_get"]
+        for name in ("ocpp.config_special", "ocpp.config_edit", "ocpp.config_keys"):
+            assert name not in sys.modules, name
