@@ -175,15 +175,25 @@ class Rpc:
             await self._send_error(ws, "-1", FORMATION_VIOLATION,
                                    "unique id must be a string of 1-36 characters")
             return
-        if kind == 2 and type(kind) is int:
-            await self._on_call(ws, msg, uid)
-        elif kind == 3 and type(kind) is int:
-            self._on_result(uid, msg)
-        elif kind == 4 and type(kind) is int:
-            self._on_error(uid, msg)
-        else:
-            # OCPP-J 4.1.3: an unknown message type is ignored.
-            self.log("rpc: ignored message type %r" % (kind,))
+        try:
+            if kind == 2 and type(kind) is int:
+                await self._on_call(ws, msg, uid)
+            elif kind == 3 and type(kind) is int:
+                self._on_result(uid, msg)
+            elif kind == 4 and type(kind) is int:
+                self._on_error(uid, msg)
+            else:
+                # OCPP-J 4.1.3: an unknown message type is ignored.
+                self.log("rpc: ignored message type %r" % (kind,))
+        except MemoryError:
+            # The heap could not hold what this message needs for a moment (its validation
+            # table, its handler): answer it, keep the link; the next message may well fit.
+            self.log("rpc: out of memory handling message %s" % uid)
+            if kind == 2:
+                await self._send_error(ws, uid, INTERNAL_ERROR, "out of memory")
+            elif uid == self._pending_id:
+                self._reply = CallError(INTERNAL_ERROR, "out of memory handling the answer")
+                self._replied.set()
 
     async def _on_call(self, ws, msg, uid):
         if len(msg) != 4 or not isinstance(msg[2], str):

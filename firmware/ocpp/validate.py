@@ -51,8 +51,8 @@ constants each, see tools/gen_schemas.py); message NAME is in b<len(NAME) % BUCK
 compute. known() and validate() import the one module that may hold the name and drop it before
 returning (ocpp/lazy.py), so a check costs this module (~4 KB) plus under 1 KB of tables, and the
 names that importing interns for good are bounded by the number of modules. The descriptions
-are one str (_TEXTS; every str constant is a heap object of its own) and the CALLERROR codes are
-in it. (Frozen, all of it stays in flash.)
+are one str (_TEXTS in ocpp/validate_text.py, loaded only for an invalid payload; every str
+constant is a heap object of its own) and the CALLERROR codes are in it. (Frozen, all of it stays in flash.)
 The success path allocates nothing but one small bytes copy per date-time value and two floats
 per decimal (on ports that box floats): field names are matched with str.startswith() against
 the tables, dicts are walked with for loops. Recursion follows the schema (at most 5 levels),
@@ -75,23 +75,10 @@ _ARRAY = const(9)
 _REQUIRED = const(0x10)
 _TYPE = const(0x0F)
 
-_NAME_SHOWN = const(40)  # a peer's string (field name, enum value) is cut to this in a description
 
-# Every word and text of the descriptions, in one str (loaded from .mpy, each str constant is a
-# heap object of its own), numbered by the consts below: the CALLERROR codes, the JSON type
-# names, then the texts of each code in turn, so a text's number tells its code (validate()).
-_TEXTS = ("FormationViolation|OccurenceConstraintViolation|TypeConstraintViolation|"
-          "PropertyConstraintViolation|"
-          "object|string|integer|number|boolean|array|null|non-JSON value|a JSON object|"
-          # FormationViolation
-          "field name is not a string|unknown field|no validator for type code %d|"
-          # OccurenceConstraintViolation
-          "required field missing|fewer than %d items|more than %d items|"
-          # TypeConstraintViolation
-          "expected %s, got %s|longer than %d characters|not an ISO 8601 date-time|"
-          # PropertyConstraintViolation
-          "value \"%s\" not allowed|not a finite number|more than one decimal|"
-          "below the minimum %r|above the maximum %r")
+# Text numbers of ocpp/validate_text.py (the same numbers are defined there): the CALLERROR
+# codes, the JSON type names, then the texts of each code in turn, so a text's number tells its
+# code (validate()).
 _C_FORMATION = const(0)  # CALLERROR codes
 _W_OBJECT = const(4)  # JSON type names
 _W_STRING = const(5)
@@ -99,8 +86,6 @@ _W_INTEGER = const(6)
 _W_NUMBER = const(7)
 _W_BOOLEAN = const(8)
 _W_ARRAY = const(9)
-_W_NULL = const(10)
-_W_OTHER = const(11)
 _W_PAYLOAD = const(12)
 _T_NAME_TYPE = const(13)  # FormationViolation
 _T_UNKNOWN = const(14)
@@ -132,7 +117,20 @@ _NEG_INF = const(4)
 
 def known(name):
     """True if `name` (an action, or action + "Response") is an inbound message with a table."""
-    return validate(name, None) is not None  # (None is never a valid payload)
+    if not isinstance(name, str):
+        return False
+    module = _module(name)
+    try:
+        meta = lazy.use(module).META
+        return _find(meta, 1, 1 + 3 * meta[0], 3, lazy.use(module).NAMES, 0, name) >= 0
+    finally:
+        lazy.drop(module)
+        lazy.drop("schemas")
+
+
+def _module(name):
+    # The table module that holds message `name`, if any table does.
+    return "schemas.b%d" % (len(name) % lazy.use("schemas").BUCKETS)
 
 
 def validate(name, payload, tables=None):
@@ -148,12 +146,13 @@ def validate(name, payload, tables=None):
     if not isinstance(name, str):
         return None
     if tables is None:
-        module = "schemas.b%d" % (len(name) % lazy.use("schemas").BUCKETS)
+        module = _module(name)
         try:
             return validate(name, payload, lazy.use(module))
         finally:
             lazy.drop(module)
             lazy.drop("schemas")
+            lazy.drop("validate_text")
     meta = tables.META
     r = _find(meta, 1, 1 + 3 * meta[0], 3, tables.NAMES, 0, name)  # the message table
     if r < 0:
@@ -166,7 +165,7 @@ def validate(name, payload, tables=None):
             return None
         n = err[0]  # the text number tells the code
         err = ((n >= _T_MISSING) + (n >= _T_EXPECTED) + (n >= _T_ENUM), err[1])
-    return (_word(err[0]), err[1][1:])  # (without the leading "." of the path)
+    return (lazy.use("validate_text").word(err[0]), err[1][1:])  # (without the leading "." of the path)
 
 
 def _find(meta, r, end, step, names, off, key):
@@ -187,106 +186,131 @@ def _find(meta, r, end, step, names, off, key):
 # nothing until there is an error.
 
 def _check(t, kind, arg, v):
-    """The first problem of value `v` of type `kind` (arg: see the table format), or None."""
-    meta = t.META
+    """The first problem of value `v` of type `kind` (arg: see the table format), or None.
+    (One small function per kind: loaded code is one block per function, and small blocks
+    still find room in a fragmented heap.)"""
     if kind == _OBJECT:
-        # The first problem of the worst kind: an unknown field, else a missing required field,
-        # else the first bad value met (later values are not checked, their names are).
-        if not isinstance(v, dict):
-            return _fail(_T_EXPECTED, (_W_OBJECT, v))
-        names = t.NAMES
-        at = (meta[arg] << 8) | meta[arg + 1]  # where the field names start in NAMES
-        first = arg + 4
-        end = first + 4 * meta[arg + 2]
-        required = 0
-        bad_value = None
-        for key in v:  # iterating a dict in a for loop allocates nothing
-            if not isinstance(key, str):
-                return _fail(_T_NAME_TYPE, None, ".?")
-            r = _find(meta, first, end, 4, names, at, key)
-            if r < 0:
-                return _fail(_T_UNKNOWN, None, "." + key)
-            code = meta[r + 1]
-            if code & _REQUIRED:
-                required += 1
-            if bad_value is None:
-                err = _check(t, code & _TYPE, (meta[r + 2] << 8) | meta[r + 3], v[key])
-                if err is not None:
-                    bad_value = (err[0], "." + key + err[1])
-        if required != meta[arg + 3]:
-            off = at
-            r = first
-            while r < end:
-                size = meta[r]
-                if meta[r + 1] & _REQUIRED:
-                    key = names[off:off + size]  # (an error: allocating is fine now)
-                    if key not in v:
-                        return _fail(_T_MISSING, None, "." + key)
-                off += size
-                r += 4
-        return bad_value
+        return _object(t, arg, v)
     if kind == _STRING or kind == _DATETIME or kind == _ENUM:
-        if not isinstance(v, str):
-            return _fail(_T_EXPECTED, (_W_STRING, v))
-        if kind == _STRING:
-            if arg and len(v) > arg:
-                return _fail(_T_LONGER, arg)
-        elif kind == _DATETIME:
-            if not _datetime_ok(v):
-                return _fail(_T_DATETIME)
-        elif _find(meta, arg + 3, arg + 3 + meta[arg + 2], 1, t.NAMES,
-                   (meta[arg] << 8) | meta[arg + 1], v) < 0:
-            return _fail(_T_ENUM, v)
-        return None
+        return _text(t, kind, arg, v)
     if kind == _INTEGER or kind == _NUMBER or kind == _DECIMAL1:
-        if isinstance(v, float) and kind != _INTEGER:
-            floats = _FLOATS
-            if v != v or v == floats[_INF] or v == floats[_NEG_INF]:
-                return _fail(_T_FINITE)
-            if kind == _DECIMAL1:
-                # At most one decimal (schema "multipleOf": 0.1), in few float operations (each
-                # allocates a float on ports that box them): 10 v is whole, give or take the
-                # rounding error, which grows with the magnitude.
-                tens = v * 10.0
-                if -1e15 < tens < 1e15:  # (every float beyond is a whole number)
-                    d = tens - round(tens)
-                    if not (floats[_NEG_ABS] <= d <= floats[_ABS]
-                            or abs(d) <= abs(tens) * floats[_REL]):
-                        return _fail(_T_DECIMAL)
-        elif isinstance(v, bool) or not isinstance(v, int):  # (no tuple: it would be built)
-            return _fail(_T_EXPECTED, (_W_INTEGER if kind == _INTEGER else _W_NUMBER, v))
-        if arg:
-            lo, hi = t.BOUNDS[arg - 1]
-            if lo is not None and v < lo:
-                return _fail(_T_BELOW, lo)
-            if hi is not None and v > hi:
-                return _fail(_T_ABOVE, hi)
-        return None
+        return _number(t, kind, arg, v)
     if kind == _BOOLEAN:
         if not isinstance(v, bool):
             return _fail(_T_EXPECTED, (_W_BOOLEAN, v))
         return None
     if kind == _ARRAY:
-        if not isinstance(v, list):
-            return _fail(_T_EXPECTED, (_W_ARRAY, v))
-        count = len(v)
-        least = (meta[arg] << 8) | meta[arg + 1]
-        most = (meta[arg + 2] << 8) | meta[arg + 3]
-        if count < least:
-            return _fail(_T_FEWER, least)
-        if most and count > most:
-            return _fail(_T_MORE, most)
-        kind = meta[arg + 4] & _TYPE
-        arg = (meta[arg + 5] << 8) | meta[arg + 6]
-        i = 0
-        while i < count:
-            err = _check(t, kind, arg, v[i])
-            if err is not None:
-                return (err[0], "[%d]%s" % (i, err[1]))
-            i += 1
-        return None
+        return _array(t, arg, v)
     # A type code this module does not know: the tables are newer than the validator.
     return _fail(_T_CODE, kind)
+
+
+def _object(t, arg, v):
+    # The first problem of the worst kind: an unknown field, else a missing required field,
+    # else the first bad value met (later values are not checked, their names are).
+    if not isinstance(v, dict):
+        return _fail(_T_EXPECTED, (_W_OBJECT, v))
+    meta = t.META
+    names = t.NAMES
+    at = (meta[arg] << 8) | meta[arg + 1]  # where the field names start in NAMES
+    first = arg + 4
+    end = first + 4 * meta[arg + 2]
+    required = 0
+    bad_value = None
+    for key in v:  # iterating a dict in a for loop allocates nothing
+        if not isinstance(key, str):
+            return _fail(_T_NAME_TYPE, None, ".?")
+        r = _find(meta, first, end, 4, names, at, key)
+        if r < 0:
+            return _fail(_T_UNKNOWN, None, "." + key)
+        code = meta[r + 1]
+        if code & _REQUIRED:
+            required += 1
+        if bad_value is None:
+            err = _check(t, code & _TYPE, (meta[r + 2] << 8) | meta[r + 3], v[key])
+            if err is not None:
+                bad_value = (err[0], "." + key + err[1])
+    if required != meta[arg + 3]:
+        return _missing(meta, names, at, first, end, v)
+    return bad_value
+
+
+def _missing(meta, names, off, r, end, v):
+    # The first required field not in `v` (an error: allocating is fine now).
+    while r < end:
+        size = meta[r]
+        if meta[r + 1] & _REQUIRED:
+            key = names[off:off + size]
+            if key not in v:
+                return _fail(_T_MISSING, None, "." + key)
+        off += size
+        r += 4
+    return None
+
+
+def _text(t, kind, arg, v):
+    if not isinstance(v, str):
+        return _fail(_T_EXPECTED, (_W_STRING, v))
+    if kind == _STRING:
+        if arg and len(v) > arg:
+            return _fail(_T_LONGER, arg)
+    elif kind == _DATETIME:
+        if not _datetime_ok(v):
+            return _fail(_T_DATETIME)
+    else:
+        meta = t.META
+        if _find(meta, arg + 3, arg + 3 + meta[arg + 2], 1, t.NAMES,
+                 (meta[arg] << 8) | meta[arg + 1], v) < 0:
+            return _fail(_T_ENUM, v)
+    return None
+
+
+def _number(t, kind, arg, v):
+    if isinstance(v, float) and kind != _INTEGER:
+        floats = _FLOATS
+        if v != v or v == floats[_INF] or v == floats[_NEG_INF]:
+            return _fail(_T_FINITE)
+        if kind == _DECIMAL1:
+            # At most one decimal (schema "multipleOf": 0.1), in few float operations (each
+            # allocates a float on ports that box them): 10 v is whole, give or take the
+            # rounding error, which grows with the magnitude.
+            tens = v * 10.0
+            if -1e15 < tens < 1e15:  # (every float beyond is a whole number)
+                d = tens - round(tens)
+                if not (floats[_NEG_ABS] <= d <= floats[_ABS]
+                        or abs(d) <= abs(tens) * floats[_REL]):
+                    return _fail(_T_DECIMAL)
+    elif isinstance(v, bool) or not isinstance(v, int):  # (no tuple: it would be built)
+        return _fail(_T_EXPECTED, (_W_INTEGER if kind == _INTEGER else _W_NUMBER, v))
+    if arg:
+        lo, hi = t.BOUNDS[arg - 1]
+        if lo is not None and v < lo:
+            return _fail(_T_BELOW, lo)
+        if hi is not None and v > hi:
+            return _fail(_T_ABOVE, hi)
+    return None
+
+
+def _array(t, arg, v):
+    if not isinstance(v, list):
+        return _fail(_T_EXPECTED, (_W_ARRAY, v))
+    meta = t.META
+    count = len(v)
+    least = (meta[arg] << 8) | meta[arg + 1]
+    most = (meta[arg + 2] << 8) | meta[arg + 3]
+    if count < least:
+        return _fail(_T_FEWER, least)
+    if most and count > most:
+        return _fail(_T_MORE, most)
+    kind = meta[arg + 4] & _TYPE
+    arg = (meta[arg + 5] << 8) | meta[arg + 6]
+    i = 0
+    while i < count:
+        err = _check(t, kind, arg, v[i])
+        if err is not None:
+            return (err[0], "[%d]%s" % (i, err[1]))
+        i += 1
+    return None
 
 
 def _datetime_ok(s):
@@ -303,6 +327,11 @@ def _datetime_ok(s):
     if not (1 <= _d2(b, 5) <= 12 and 1 <= _d2(b, 8) <= 31 and 0 <= _d2(b, 11) <= 23
             and 0 <= _d2(b, 14) <= 59 and 0 <= _d2(b, 17) <= 60):
         return False
+    return _zone_ok(b, n)
+
+
+def _zone_ok(b, n):
+    # After the seconds of a date-time: [.fraction][Z|z|(+|-)hh:mm], then the end.
     i = 19
     if i < n and b[i] == 46:  # "."
         i += 1
@@ -330,42 +359,8 @@ def _d2(b, i):
     return -1
 
 
-# -- descriptions (an error: allocating is fine) --------------------------------------------------
+# -- descriptions ---------------------------------------------------------------------------------
 def _fail(n, arg=None, path=""):
-    """The error (n, path + ": " + text number `n` of _TEXTS % arg): a peer's string in `arg`
-    or at the end of `path` is cut short; for _T_EXPECTED, `arg` is (word number, value)."""
-    if len(path) > _NAME_SHOWN + 1:
-        path = path[:_NAME_SHOWN + 1] + "..."
-    if isinstance(arg, str) and len(arg) > _NAME_SHOWN:
-        arg = arg[:_NAME_SHOWN] + "..."
-    text = _word(n)
-    if n == _T_EXPECTED:
-        v = arg[1]
-        if v is None:
-            got = _W_NULL
-        elif isinstance(v, bool):
-            got = _W_BOOLEAN
-        elif isinstance(v, int):
-            got = _W_INTEGER
-        elif isinstance(v, float):
-            got = _W_NUMBER
-        elif isinstance(v, str):
-            got = _W_STRING
-        elif isinstance(v, list):
-            got = _W_ARRAY
-        elif isinstance(v, dict):
-            got = _W_OBJECT
-        else:
-            got = _W_OTHER
-        arg = (_word(arg[0]), _word(got))
-    return (n, path + ": " + (text if arg is None else text % arg))
-
-
-def _word(n):
-    """Word or text number `n` of _TEXTS (only it is built: no list of them all)."""
-    i = 0
-    while n:
-        i = _TEXTS.find("|", i) + 1
-        n -= 1
-    end = _TEXTS.find("|", i)
-    return _TEXTS[i:end] if end >= 0 else _TEXTS[i:]
+    # Only an invalid payload needs words: ocpp/validate_text.py is loaded for it (validate()
+    # drops it again).
+    return lazy.use("validate_text").fail(n, arg, path)

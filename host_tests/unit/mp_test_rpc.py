@@ -110,6 +110,39 @@ async def test_handler_exception_becomes_internal_error():
     assert reply[:3] == [4, "9", "InternalError"], reply
 
 
+async def test_out_of_memory_while_validating_is_answered_and_keeps_going():
+    from ocpp import lazy
+
+    async def on_reset(payload):
+        return {"status": "Accepted"}
+
+    r, ws, logs = make({"Reset": on_reset})
+    real_use = lazy.use
+
+    def no_room(name):
+        raise MemoryError("memory allocation failed")
+
+    lazy.use = no_room
+    try:
+        reply = await handle(r, ws, [2, "m1", "Reset", {"type": "Soft"}])
+        assert reply[:3] == [4, "m1", "InternalError"], reply
+        # our own CALL whose answer cannot be checked fails with a CallError, not a timeout
+        task = asyncio.create_task(r.call("Heartbeat", {}))
+        await asyncio.sleep_ms(10)
+        uid = ws.sent[-1][1]
+        await r.handle_text(ws, json.dumps([3, uid, {"currentTime": "2026-01-01T00:00:00Z"}]))
+        try:
+            await task
+            assert False, "no CallError"
+        except rpc.CallError as e:
+            assert e.code == "InternalError", e.code
+    finally:
+        lazy.use = real_use
+    reply = await handle(r, ws, [2, "m2", "Reset", {"type": "Soft"}])
+    assert reply == [3, "m2", {"status": "Accepted"}], reply
+    assert any("out of memory" in line for line in logs), logs
+
+
 async def test_handler_call_error_and_after_hook():
     order = []
 
