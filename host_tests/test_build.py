@@ -73,6 +73,19 @@ def test_bundle_compiles_firmware_and_board_and_reports_its_size(board, arch, ow
         assert "pcnt_meter.mpy" not in rel
 
 
+def test_manifest_freezes_every_firmware_module():
+    """A frozen build runs only main.py from the filesystem: every other firmware module must be
+    in manifest.py (a package covers its directory)."""
+    with open(os.path.join(ROOT, "manifest.py")) as f:
+        text = f.read()
+    packages = re.findall(r'^package\("(\w+)", base_path="firmware"\)', text, re.M)
+    modules = set(re.findall(r'^module\("([\w.]+)", base_path="firmware"\)', text, re.M))
+    assert packages and modules
+    missing = [m for m in sorted(firmware_modules() - {"main.py"})
+               if m not in modules and m.split(os.sep)[0] not in packages]
+    assert missing == [], "not frozen by manifest.py: %s" % missing
+
+
 def test_bundle_needs_a_known_board():
     r = make("bundle", "BOARD=arduino")
     assert r.returncode != 0 and "BOARD=esp32_devkitc, rpi_pico_w or unix" in r.stderr

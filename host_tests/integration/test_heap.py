@@ -22,16 +22,19 @@ def boot_and_configure(csms, agent):
     return agent.status()["heap"]
 
 
-def test_boot_and_configuration_in_192k(csms, make_agent):
+def test_boot_and_configuration_in_160k(csms, make_agent):
+    # make bench: the smallest heap for this scenario is 144k (it was 176k): 160k leaves room
+    # for the layout differences timing brings, and fails if the agent grows by a few KB.
     csms.cs.boot_interval = 2
-    agent = make_agent(csms, heap="192k")
+    agent = make_agent(csms, heap="160k")
     heap = boot_and_configure(csms, agent)
-    assert heap["live_peak"] < 192 * 1024
+    assert heap["live_peak"] < 160 * 1024
 
 
-@pytest.mark.xfail(strict=True, reason="the whole agent (Core profile + EVSE layer) needs 176k on "
-                   "the 64-bit unix port (make bench) since issues 3/4; the foundation alone passed "
-                   "in 128k (commit 4b8288a). Open in issue 2.")
+@pytest.mark.xfail(strict=True, reason="the whole agent needs 144k on the 64-bit unix port "
+                   "(make bench; 176k before the heap work of session 2): a connected idle agent "
+                   "holds ~112 KB live, and a 128 KB heap of 32-byte blocks is then too "
+                   "fragmented for a validation table. Open in issue 2.")
 def test_boot_and_configuration_in_128k(csms, make_agent):
     csms.cs.boot_interval = 2
     agent = make_agent(csms, heap="128k")
