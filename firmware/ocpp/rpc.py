@@ -188,7 +188,7 @@ class Rpc:
         except MemoryError:
             # The heap could not hold what this message needs for a moment (its validation
             # table, its handler): answer it, keep the link; the next message may well fit.
-            self.log("rpc: out of memory handling message %s" % uid)
+            self.log("rpc: MemoryError handling message %s" % uid)
             if kind == 2:
                 await self._send_error(ws, uid, INTERNAL_ERROR, "out of memory")
             elif uid == self._pending_id:
