@@ -198,9 +198,9 @@ class ChargePoint:
     async def _boot(self):
         """BootNotification until Accepted; nothing else is sent before (OCPP 1.6 4.2)."""
         try:
-            interval = await lazy.use("linkup").boot(self)
+            interval = await lazy.use("boot").register(self)
         finally:
-            lazy.drop("linkup")  # before the configuration code loads
+            lazy.drop("boot")  # before the configuration code loads
         if interval > 0:
             self.config.set("HeartbeatInterval", interval)
 
