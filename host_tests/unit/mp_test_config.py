@@ -4,6 +4,7 @@ import gc
 import json
 import sys
 
+from lazy_spy import imports_during
 from mp_tmp import fresh_dir, rmtree
 from store import Store
 from ocpp.config import Config, TooManyKeys
@@ -595,24 +596,6 @@ def test_key_table_numbers_names_and_defaults_line_up():
                 wire = default if isinstance(default, str) else t.to_wire(
                     t.flags(t.find(name)) & t.T_MASK, default)
                 assert t.to_wire(t.flags(t.find(name)) & t.T_MASK, c.get(name)) == wire, name
-
-
-def imports_during(fn):
-    """The configuration modules imported (ocpp.lazy.use) while fn() runs."""
-    from ocpp import lazy
-    used = []
-    use = lazy.use
-
-    def spy(name):
-        used.append(name)
-        return use(name)
-
-    lazy.use = spy
-    try:
-        fn()
-    finally:
-        lazy.use = use
-    return used
 
 
 def test_plain_changes_do_not_load_the_list_and_password_checks():

@@ -4,6 +4,7 @@ import json
 import random
 import sys
 
+from lazy_spy import imports_during
 from ocpp import lazy, validate
 from ocpp.validate import validate as check
 
@@ -365,28 +366,19 @@ def test_tables_are_well_formed():
 def test_validation_loads_one_table_and_drops_it():
     buckets = lazy.use("schemas").BUCKETS
     drop_tables()
-    imported = []
-    real_use = lazy.use
-
-    def use(name):
-        imported.append(name)
-        return real_use(name)
-
-    lazy.use = use
     try:
         for name, payload in VALID[:6] + (("Reset", {"type": 1}), ("FlyToTheMoon", {}),
                                           ("x" * 5000, {}), ("", {})):
-            del imported[:]
-            problem = validate.validate(name, payload)
-            validate.known(name)
+            problem = []
+            imported = imports_during(lambda: (problem.append(validate.validate(name, payload)),
+                                               validate.known(name)))
             # the texts of a description only for an invalid payload
-            words = () if problem is None else ("validate_text",)
+            words = () if problem[0] is None else ("validate_text",)
             assert imported and set(imported) <= {"schemas", "schemas.b%d" % (
                 len(name) % buckets)} | set(words), (name, imported)
             assert not [m for m in sys.modules if m.startswith("ocpp.schemas")
                         or m == "ocpp.validate_text"], name
     finally:
-        lazy.use = real_use
         drop_tables()
 
 
