@@ -1,11 +1,18 @@
 """Code that runs for a moment - opening a connection, editing the configuration, answering one
 central-system command - is imported when needed and dropped right after, so its bytecode does
 not sit in a small heap all day. (Frozen into flash, such modules cost next to nothing.)"""
+import gc
 import sys
 
 
 def use(name):
     """Import ocpp.<name> (may be dotted: "ops.Reset") and return it."""
+    # Collect first: the module's code (hundreds of blocks, most of them kept until it is
+    # dropped) then fills the lowest holes of a heap with no garbage in it, instead of landing
+    # beyond garbage that is freed a moment later and leaves holes too small for the next
+    # module. Measured (make bench): boot + configuration passes in a 128k heap every time
+    # with it, and in few runs without. A collection costs ~40 us on the unix port.
+    gc.collect()
     __import__("ocpp." + name)
     return sys.modules["ocpp." + name]
 
