@@ -1,0 +1,47 @@
+"""tools/unix-agent: the modules are linked into STATE_DIR/.lib and found from there, as a
+board finds them in its flash root, so the agent's heap does not depend on where they live."""
+import os
+import shutil
+
+OFFLINE = "ws://127.0.0.1:9/ocpp"  # nothing listens: the agent starts and keeps retrying
+
+
+def test_the_heap_does_not_depend_on_the_bundle_path(agent_bundle, make_agent, monkeypatch,
+                                                     tmp_path):
+    # Each module's name (__file__) is interned in the heap: from a long directory, ~40 modules
+    # would cost KBs more than from a board's flash root.
+    long_dir = tmp_path / ("a-bundle-directory-with-a-very-long-name-" * 5)
+    shutil.copytree(agent_bundle, long_dir)
+    figures = []
+    for i, modules in enumerate((agent_bundle, str(long_dir))):
+        monkeypatch.setenv("AGENT_MODULES", modules)
+        agent = make_agent(None, name="agent%d" % i, heap="256k", csms_url=OFFLINE)
+        agent.wait_log("starting on unix")
+        assert os.readlink(os.path.join(agent.state, ".lib", "ocpp")) == \
+            os.path.join(modules, "ocpp")
+        figures.append(agent.status()["heap"]["after_imports"])
+        agent.stop()
+    assert abs(figures[0] - figures[1]) < 256, figures
+
+
+def test_the_links_are_made_again_at_every_start(make_agent):
+    agent = make_agent(None, csms_url=OFFLINE)
+    agent.wait_log("starting on unix")
+    agent.stop()
+    os.remove(os.path.join(agent.state, ".lib", "board.mpy"))
+    agent.start()
+    agent.wait_log("starting on unix", count=2)
+    assert os.path.islink(os.path.join(agent.state, ".lib", "board.mpy"))
+
+
+def test_a_lib_directory_of_the_users_is_never_touched(make_agent):
+    agent = make_agent(None, start=False, csms_url=OFFLINE)
+    agent.write_config()
+    mine = os.path.join(agent.state, ".lib", "mine.txt")
+    os.makedirs(os.path.dirname(mine))
+    with open(mine, "w") as f:
+        f.write("keep")
+    agent.start()
+    assert agent.wait_exit(15) == 2
+    assert ".lib holds more than the launcher's links" in agent.log()
+    assert open(mine).read() == "keep"
