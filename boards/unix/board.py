@@ -13,16 +13,21 @@ the firmware above cannot tell the difference:
     lock(locked) -> bool, has_lock          cable lock
     led(pattern), feed_watchdog(), reset(hard), on_card, async start(agent)
 
-The simulated EV and faults are driven from the control port (boards/unix/control_port.py):
-ev(state), set_ev_max(amps), fault(name), clear_faults(), card(id_tag), status(). The EV draws
-min(offered by the PWM duty, EV max) on every phase while the contactor is closed and it is in
-C; the meter turns that into S0 pulses, timed as a real meter would emit them.
+This module holds only that interface and the simulated physics (pilot, contacts, meter),
+which run all the time: it stays in the agent's heap for good. Driving the EV and the faults
+is the control port's job, code loaded for one command and dropped after it: control_port.py,
+sim_commands.py (ev(), fault(), clear_faults(), ev_max, card) and sim_status.py (the status
+answer: pilot_state(), the contactor latency figures).
 
-Simulated faults: "rcd" trips the RCD input (latched until rcd_reset() with the leak gone);
-"diode" removes the EV's diode (low level = high level); "weld" keeps closed contacts closed;
-"overtemp" raises the temperature to _OVERTEMP_C; "ground" shorts the pilot to PE (0 V: E).
-Knobs for unit tests (not on the control port): temp_c, set_ev_extra(amps) (the EV draws that
-much more than offered), selftest_result, lock_ok, feedback_fitted.
+The EV draws min(offered by the PWM duty, EV max) on every phase while the contactor is closed
+and it is in C; the meter turns that into S0 pulses, timed as a real meter would emit them.
+
+Simulated faults (names in self.faults): "rcd" trips the RCD input (latched until rcd_reset()
+with the leak gone); "diode" removes the EV's diode (low level = high level); "weld" keeps
+closed contacts closed; "overtemp" raises the temperature to _OVERTEMP_C; "ground" shorts the
+pilot to PE (0 V: E); "lock" jams the cable lock.
+Knobs for unit tests (not on the control port): temp_c, ev_extra_a (the EV draws that much
+more than offered; sim_commands.set_ev_extra()), selftest_result, lock_ok, feedback_fitted.
 """
 import asyncio
 import gc
@@ -33,9 +38,6 @@ from micropython import const
 
 _RESET_EXIT_CODE = const(75)  # tools/unix-agent restarts the agent on this exit status
 _OVERTEMP_C = const(80)
-
-# Pilot high level for each EV state (IEC 61851-1 Annex A, nominal volts).
-_HIGH_V = {"A": 12, "B": 9, "C": 6, "D": 3}
 
 
 class Board:
@@ -63,9 +65,11 @@ class Board:
         self.relay = False  # the contacts as they are
         self._commanded = False  # what the firmware asked for
         self.phase_selected = None  # phase relay (OnePhaseChargingPhase)
-        # contactor timing as a test bench would measure it (see _latency)
-        self._asked_ms = None
-        self._left_c_ms = None
+        # Contactor timing as a test bench would measure it (sim_status.fold_latency() turns
+        # these into the figures): when the EV entered / left C (marked by sim_commands.ev()),
+        # and the contacts' first move each way since: the only part that runs resident.
+        self.ev_marks_ms = [None, None]  # [entered C, left C]
+        self.moved_ms = [None, None]  # [closed, opened]
         self.latency = {"close_ms": None, "open_ms": None, "open_max_ms": None}
         self.feedback_fitted = True
         self._rcd_latched = False
@@ -74,7 +78,6 @@ class Board:
         self.locked = False
         self.lock_ok = True
         self.led_pattern = None
-        self.watchdog_feeds = 0
         # meter: whole pulses, the energy towards the next one (Ws), pulse timing
         self.pulses = 0
         self._pulse_ws = 0.0
@@ -95,23 +98,12 @@ class Board:
             return (-12, -12)  # state F: we drive -12 V
         if "ground" in self.faults:
             return (0, 0)  # pilot shorted to PE: state E
-        high = _HIGH_V[self.ev_state]
+        # pilot high level per EV state (IEC 61851-1 Annex A): A 12 V, B 9, C 6, D 3
+        high = 12 - 3 * "ABCD".index(self.ev_state)
         if self.ev_state == "A" or self.pwm_duty >= 100:
             return (high, high)  # no oscillator: the level is steady
         low = high if "diode" in self.faults else -12
         return (high, low)
-
-    def pilot_state(self):
-        """The state the hardware shows now (no debouncing): for the status answer."""
-        high = self.pilot_levels()[0]
-        if high <= -11:
-            return "F"
-        if high < 2:
-            return "E"
-        for s in "ABCD":
-            if abs(high - _HIGH_V[s]) <= 1:
-                return s
-        return "E"
 
     def offered_a(self):
         """Current advertised by the PWM duty (IEC 61851-1 Annex A)."""
@@ -123,26 +115,14 @@ class Board:
     # -- contactor -------------------------------------------------------------------------------
     def set_contactor(self, closed):
         self._advance()
-        self._commanded = bool(closed)
+        closed = bool(closed)
+        self._commanded = closed
         if not closed and "weld" in self.faults:
             return  # welded contacts stay closed
-        if bool(closed) != self.relay:
-            self._latency(closed)
-        self.relay = bool(closed)
-
-    def _latency(self, closing):
-        """How long the firmware took: EV asked (C) -> closed, EV left C -> opened (ms)."""
-        since = self._asked_ms if closing else self._left_c_ms
-        if since is None:
-            return
-        ms = time.ticks_diff(self._now(), since)
-        if closing:
-            self.latency["close_ms"] = ms
-            self._asked_ms = None
-        else:
-            self.latency["open_ms"] = ms
-            self.latency["open_max_ms"] = max(self.latency["open_max_ms"] or 0, ms)
-            self._left_c_ms = None
+        way = 0 if closed else 1
+        if closed != self.relay and self.moved_ms[way] is None:
+            self.moved_ms[way] = self._now()  # a latency's end (sim_status.fold_latency)
+        self.relay = closed
 
     def contactor_feedback(self):
         return self.relay if self.feedback_fitted else None
@@ -178,7 +158,10 @@ class Board:
         return int(self._draw_a() * self.voltage * self.phases)
 
     def _advance(self):
-        """Turn the energy drawn since the last call into whole meter pulses, timed."""
+        """Turn the energy drawn since the last call into whole meter pulses, timed.
+
+        Called before anything that changes the draw (PWM, contacts, the EV's moves), so the
+        energy up to that moment is counted at the old power."""
         now = self._now()
         dt = time.ticks_diff(now, self._last_ms)
         if dt <= 0:
@@ -206,11 +189,6 @@ class Board:
         self._advance()
         return (self.pulses, self._pulse_ms, self._interval_ms)
 
-    def energy_wh(self):
-        """Energy since boot from the pulses (the persistent register is the firmware's)."""
-        self._advance()
-        return self.pulses * 1000 // self.meter_imp_per_kwh
-
     # -- other devices ---------------------------------------------------------------------------
     def lock(self, locked):
         ok = self.lock_ok and "lock" not in self.faults  # `fault lock`: the actuator jams
@@ -230,39 +208,7 @@ class Board:
         return True
 
     def feed_watchdog(self):
-        self.watchdog_feeds += 1
-
-    # -- the EV (control port) -------------------------------------------------------------------
-    def ev(self, state):
-        self._advance()
-        if state == "C" and self.ev_state != "C":
-            self._asked_ms = self._now()
-        elif state != "C" and self.ev_state == "C":
-            self._left_c_ms = self._now()
-        self.ev_state = state
-
-    def set_ev_max(self, amps):
-        self._advance()
-        self.ev_max_a = amps
-
-    def set_ev_extra(self, amps):
-        """Unit tests: the EV draws ``amps`` more than offered (a faulty EV)."""
-        self._advance()
-        self.ev_extra_a = amps
-
-    def fault(self, name):
-        self._advance()
-        if name not in self.faults:
-            self.faults.append(name)
-
-    def clear_faults(self):
-        self._advance()
-        self.faults = []
-        self.relay = self._commanded  # welded contacts freed: they follow the command again
-
-    def card(self, id_tag):
-        if self.on_card:
-            self.on_card(id_tag)
+        pass  # the simulation has no watchdog to feed
 
     # -- system ----------------------------------------------------------------------------------
     async def start(self, agent):

@@ -4,9 +4,13 @@ One command per line, exactly one JSON object per line back:
     plug | charge | pause | unplug | card <idTag> | ev_max <amps>
     fault <rcd|diode|weld|overtemp|ground|lock> | clear | status
     -> {"ok": true, ...}  or  {"ok": false, "error": "..."}
+
+This module stays in the agent's heap while the port is open, so it only reads lines: the
+commands themselves (sim_commands.py, and sim_status.py for `status`) are imported for one
+line and dropped after it.
 """
 import asyncio
-import json
+import gc
 import sys
 
 from micropython import const
@@ -14,14 +18,21 @@ from micropython import const
 _MAX_LINE = const(256)
 
 
-def execute(board, line):
-    """Run one command line against the board; returns the reply dict (sim_commands.py)."""
-    import sim_commands
-
+def execute(board, line, write=None):
+    """Run one command line. With `write`, write the reply line with write(str) (in pieces);
+    without, return the reply dict (unit tests)."""
+    gc.collect()  # as ocpp/lazy.py does: the modules' code into a heap with no garbage
     try:
-        return sim_commands.execute(board, line)
+        if write and line.strip() == "status":
+            import sim_status  # the agent's busiest moments: only the status code
+
+            return sim_status.answer(board, write)
+        import sim_commands  # imports sim_status too
+
+        return sim_commands.answer(board, line, write)
     finally:
-        del sys.modules["sim_commands"]
+        sys.modules.pop("sim_commands", None)
+        sys.modules.pop("sim_status", None)
 
 
 async def serve(board, port, log):
@@ -32,13 +43,15 @@ async def serve(board, port, log):
                 if not line:
                     break
                 if len(line) > _MAX_LINE:
-                    reply = {"ok": False, "error": "line too long"}
+                    writer.write(b'{"ok": false, "error": "line too long"}\n')
                 else:
                     try:
-                        reply = execute(board, line.decode().strip())
-                    except Exception as e:  # a command must never take the agent down
-                        reply = {"ok": False, "error": repr(e)}
-                writer.write(json.dumps(reply) + "\n")
+                        execute(board, line.decode(), writer.write)
+                    except OSError:
+                        raise  # the connection is gone
+                    except Exception as e:  # before the reply began (no room for the
+                        # commands' code, not UTF-8): a command never takes the agent down
+                        writer.write('{"ok": false, "error": "%s"}\n' % type(e).__name__)
                 await writer.drain()
         except OSError:
             pass

@@ -1,8 +1,27 @@
-"""The simulator control port's commands (see control_port.py): imported for one command line
-and dropped after it, so the simulator's own code takes little of the agent's heap."""
-import gc
+"""The simulator control port's commands but `status` (see control_port.py; the status answer
+is sim_status.py): imported for one command line and dropped after it, so the simulator's own
+code takes little of the agent's heap. Everything that only these commands need lives here,
+not in board.py: driving the simulated EV, the faults and the card reader.
+"""
+import json
+
+import sim_status
 
 FAULTS = ("rcd", "diode", "weld", "overtemp", "ground", "lock")
+_EV_STATE = {"plug": "B", "charge": "C", "pause": "B", "unplug": "A"}
+
+
+def answer(board, line, write=None):
+    """Run one command line; write its reply, one JSON object on one line, with write(str).
+    Without `write`, return the reply dict instead (unit tests)."""
+    if not write:
+        return execute(board, line)
+    try:
+        reply = execute(board, line)
+    except Exception as e:  # a command must never take the agent down
+        reply = {"ok": False, "error": repr(e)}
+    write(json.dumps(reply))
+    write("\n")  # its own write: never a copy of the reply with the newline on
 
 
 def execute(board, line):
@@ -12,18 +31,17 @@ def execute(board, line):
         return {"ok": False, "error": "empty command"}
     cmd, args = words[0].lower(), words[1:]
     if cmd == "status" and not args:
-        r = status(board)
-        r["ok"] = True
-        return r
-    if cmd in ("plug", "charge", "pause", "unplug") and not args:
+        return dict(sim_status.members(board))
+    if cmd in _EV_STATE and not args:
         if cmd in ("charge", "pause") and board.ev_state == "A":
             return {"ok": False, "error": "no EV plugged in"}
-        board.ev({"plug": "B", "charge": "C", "pause": "B", "unplug": "A"}[cmd])
+        ev(board, _EV_STATE[cmd])
         return {"ok": True, "ev_state": board.ev_state}
     if cmd == "card" and len(args) == 1:
         if len(args[0]) > 20:
             return {"ok": False, "error": "idTag longer than 20 characters"}
-        board.card(args[0])
+        if board.on_card:
+            board.on_card(args[0])
         return {"ok": True}
     if cmd == "ev_max" and len(args) == 1:
         try:
@@ -32,51 +50,47 @@ def execute(board, line):
             amps = -1
         if not 0 <= amps <= 80:
             return {"ok": False, "error": "ev_max takes amps from 0 to 80"}
-        board.set_ev_max(amps)
+        board._advance()  # the energy so far at the old current
+        board.ev_max_a = amps
         return {"ok": True, "ev_max_a": amps}
     if cmd == "fault" and len(args) == 1:
         if args[0] not in FAULTS:
             return {"ok": False, "error": "fault takes one of " + ", ".join(FAULTS)}
-        board.fault(args[0])
+        fault(board, args[0])
         return {"ok": True, "faults": board.faults}
     if cmd == "clear" and not args:
-        board.clear_faults()
+        clear_faults(board)
         return {"ok": True, "faults": []}
-    return {"ok": False, "error": "unknown command: " + line[:40]}
+    return {"ok": False, "error": "unknown command: " + line.strip()[:40]}
 
 
-def status(board):
-    """The control port's status answer: hardware view, then the agent's fields over it.
+def ev(board, state):
+    """The EV moves to `state` ("A", "B", "C"); entering or leaving C starts a latency timing
+    (sim_status.fold_latency())."""
+    board._advance()  # the energy so far at the old draw
+    if (state == "C") != (board.ev_state == "C"):
+        way = sim_status.CLOSE if state == "C" else sim_status.OPEN
+        sim_status.fold_latency(board)  # the last timing that way ends before this one starts
+        board.ev_marks_ms[way] = board._now()
+        board.moved_ms[way] = None  # set by the contacts' next move that way (set_contactor)
+    board.ev_state = state
 
-    The agent's status_fields() should supply the firmware's view (energy_wh from the
-    persistent register, connector_status, transaction_id, faults as fault ids).
-    """
-    s = {
-        "pilot_state": board.pilot_state(),
-        "pwm_duty": board.pwm_duty,
-        "offered_a": board.offered_a(),
-        "relay_closed": board.relay,
-        "energy_wh": board.energy_wh(),
-        "power_w": board.power_w(),
-        "ev_state": board.ev_state,
-        "ev_max_a": board.ev_max_a,
-        "faults": list(board.faults),
-        "sim_faults": list(board.faults),
-        "rcd_latched": board._rcd_latched,
-        "temperature_c": board.temperature_c(),
-        "meter_pulses": board.pulses,
-        "locked": board.locked,
-        "led": board.led_pattern,
-        "connector_status": None,
-        "transaction_id": None,
-    }
-    if board.status_fields:
-        s.update(board.status_fields())
-    gc.collect()
-    live = gc.mem_alloc()
-    board.heap_live_peak = max(board.heap_live_peak, live)
-    s["heap"] = {"live": live, "free": gc.mem_free(), "live_peak": board.heap_live_peak,
-                 "after_imports": board.heap_after_imports}
-    s["contactor_latency"] = dict(board.latency)
-    s["phase_selected"] = board.phase_selected
-    return s
+
+def fault(board, name):
+    """Inject a hardware fault (one of FAULTS); board.py simulates its effects."""
+    board._advance()
+    if name not in board.faults:
+        board.faults.append(name)
+
+
+def clear_faults(board):
+    """Remove every fault; welded contacts come free and follow the firmware's command again."""
+    board._advance()
+    board.faults = []
+    board.relay = board._commanded
+
+
+def set_ev_extra(board, amps):
+    """Unit tests: the EV draws ``amps`` more than offered (a faulty EV)."""
+    board._advance()
+    board.ev_extra_a = amps

@@ -190,7 +190,7 @@ async def test_run_loop_with_the_unix_board_and_real_time():
     e.allow(True)
     control_port.execute(bd, "charge")
     await asyncio.sleep_ms(400)
-    assert e.relay_closed and bd.relay and bd.pilot_state() == "C"
+    assert e.relay_closed and bd.relay and control_port.execute(bd, "status")["pilot_state"] == "C"
     t0 = time.ticks_ms()
     control_port.execute(bd, "unplug")
     while bd.relay and time.ticks_diff(time.ticks_ms(), t0) < 1000:

@@ -233,7 +233,7 @@ async def test_register_and_fault_counters_on_the_real_store_across_a_new_evse()
         bd, e = _sim(10000, c, Store(root, log=lambda m: None))
         await _start_charging(bd, e, c)
         await run(e, c, 5000)  # 22 kW for 5 s: about 30 Wh
-        bd.fault("rcd")
+        control_port.execute(bd, "fault rcd")
         await run(e, c, 20)
         assert not bd.relay and e.faults == ["rcd"]
         wh = e.energy_wh()

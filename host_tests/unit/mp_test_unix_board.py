@@ -1,6 +1,10 @@
 # The unix board's simulated hardware and the control-port commands (MicroPython).
+import json
+
 import board
 import control_port
+import sim_commands
+import sim_status
 
 
 def make():
@@ -15,15 +19,15 @@ def test_pilot_follows_the_ev():
     b = make()
     assert run(b, "status")["pilot_state"] == "A"
     assert run(b, "plug")["ok"]
-    assert b.pilot_state() == "B"
+    assert sim_status.pilot_state(b) == "B"
     b.set_pwm(26.7)  # 16 A
-    assert run(b, "charge")["ok"] and b.pilot_state() == "C"
+    assert run(b, "charge")["ok"] and sim_status.pilot_state(b) == "C"
     assert abs(b.offered_a() - 16) < 0.1
     assert b.pilot_levels() == (6, -12)
     run(b, "pause")
-    assert b.pilot_state() == "B"
+    assert sim_status.pilot_state(b) == "B"
     b.set_pwm(0)
-    assert b.pilot_state() == "F"
+    assert sim_status.pilot_state(b) == "F"
 
 
 def test_faults_change_what_the_hardware_shows():
@@ -33,7 +37,7 @@ def test_faults_change_what_the_hardware_shows():
     assert run(b, "fault diode")["ok"]
     assert b.pilot_levels() == (9, 9)  # no diode: the low level is not -12 V
     run(b, "fault ground")
-    assert b.pilot_state() == "E"
+    assert sim_status.pilot_state(b) == "E"
     run(b, "fault weld")
     b.set_contactor(True)
     b.set_contactor(False)
@@ -50,12 +54,12 @@ def test_meter_counts_only_while_the_ev_draws():
     b.set_pwm(53.3)  # 32 A
     b.set_contactor(True)
     time.sleep_ms(50)
-    assert b.energy_wh() == 0 and b.power_w() == 0  # state B draws nothing
+    assert run(b, "status")["energy_wh"] == 0 and b.power_w() == 0  # state B draws nothing
     run(b, "charge")
     run(b, "ev_max 16")
     assert b.power_w() == 16 * 230 * 3
     time.sleep_ms(200)
-    e = b.energy_wh()
+    e = run(b, "status")["energy_wh"]
     # 11 kW for 0.2 s is about 0.6 Wh: about 60 pulses at 100000 imp/kWh, not yet 1 Wh
     assert 20 < b.pulses < 300 and e == b.pulses * 1000 // 100000, (b.pulses, e)
     b.set_contactor(False)
@@ -162,3 +166,106 @@ def test_status_keeps_its_contract_fields_and_the_agent_overrides():
     b.status_fields = lambda: {"connector_status": "Available", "energy_wh": 1234}
     s = run(b, "status")
     assert s["connector_status"] == "Available" and s["energy_wh"] == 1234
+
+
+class Wire:
+    """A control-port connection's writing end: what answer() wrote, write by write."""
+
+    def __init__(self):
+        self.writes = []
+
+    def __call__(self, s):
+        self.writes.append(s)
+
+    def line(self):
+        return "".join(self.writes)
+
+
+def answer(b, line):
+    """The reply line exactly as the port writes it, and the pieces it was written in."""
+    w = Wire()
+    control_port.execute(b, line, w)
+    return w.line(), w.writes
+
+
+def agent_fields():
+    return {"pilot_state": "B", "pwm_duty": 26.7, "offered_a": 16.0, "relay_closed": False,
+            "energy_wh": 1234, "power_w": 0, "faults": [], "error_code": "NoError",
+            "connector_status": "Preparing", "transaction_id": 7, "registration": "Accepted"}
+
+
+def test_status_on_the_wire_is_one_object_on_one_line_written_in_pieces():
+    b = make()
+    b.status_fields = agent_fields
+    run(b, "plug")
+    line, writes = answer(b, "status\n")
+    assert line.endswith("\n") and line.count("\n") == 1, line
+    s = json.loads(line)
+    assert s["ok"] is True and s["ev_state"] == "B" and s["heap"]["live"] > 0
+    # the agent's fields win, each key once: the line has no duplicate keys
+    assert s["connector_status"] == "Preparing" and s["transaction_id"] == 7, s
+    assert s["energy_wh"] == 1234 and s["pwm_duty"] == 26.7
+    assert line.count('"energy_wh"') == 1 and line.count('"faults"') == 1, line
+    # no piece holds the whole answer: the heap never sees it as one string
+    assert len(writes) > 20 and max(len(w) for w in writes) < len(line) // 4, writes
+    # the same keys and values as the reply dict (unit tests) but the heap figures
+    d = run(b, "status")
+    for k in ("heap",):
+        del s[k], d[k]
+    assert s == d, (s, d)
+
+
+def test_other_replies_on_the_wire_and_errors_keep_the_line_well_formed():
+    b = make()
+    assert json.loads(answer(b, "plug\n")[0]) == {"ok": True, "ev_state": "B"}
+    r = json.loads(answer(b, "fly away\n")[0])
+    assert r["ok"] is False and "fly" in r["error"]
+
+    def broken():
+        raise MemoryError
+
+    b.status_fields = broken
+    line, _ = answer(b, "status\n")
+    r = json.loads(line)  # still one well-formed object
+    assert r["ok"] is False and "MemoryError" in r["error"] and line.count("\n") == 1
+
+
+def test_contactor_latency_from_the_evs_move_to_the_contacts():
+    c = FakeClock()
+    b = board.Board({"sim": {}}, log=lambda m: None, now_ms=c)
+    b.set_contactor(True)  # a move before any EV timing: not a latency
+    b.set_contactor(False)
+    assert run(b, "status")["contactor_latency"] == {"close_ms": None, "open_ms": None,
+                                                     "open_max_ms": None}
+    run(b, "plug")
+    run(b, "charge")
+    c.t += 120
+    b.set_contactor(True)
+    c.t += 500
+    b.set_contactor(False)  # not the EV's doing: no open timing is running
+    b.set_contactor(True)  # a second close: the timing counted the first one
+    assert run(b, "status")["contactor_latency"]["close_ms"] == 120
+    c.t += 1000
+    run(b, "pause")
+    c.t += 40
+    b.set_contactor(False)
+    c.t += 5000
+    run(b, "charge")
+    c.t += 10
+    b.set_contactor(True)
+    c.t += 1000
+    run(b, "unplug")
+    c.t += 25
+    b.set_contactor(False)
+    lat = run(b, "status")["contactor_latency"]
+    assert lat == {"close_ms": 10, "open_ms": 25, "open_max_ms": 40}, lat
+
+
+def test_ev_extra_draw_for_faulty_ev_tests():
+    b = make()
+    run(b, "plug")
+    b.set_pwm(26.7)  # 16 A
+    b.set_contactor(True)
+    run(b, "charge")
+    sim_commands.set_ev_extra(b, 4)
+    assert all(abs(a - 20) < 0.1 for a in b.currents_a())
