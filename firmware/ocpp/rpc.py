@@ -143,16 +143,18 @@ class Rpc:
     def _logged(self, pieces):
         """Pass ``pieces`` through; log ">> " and the message's first 300 characters as soon as
         they have gone by (the same line a message sent whole gets)."""
-        head = ""
+        head = [">> "]  # the pieces themselves, joined once: no growing copies of the head
+        size = 0
         for piece in pieces:
             if head is not None:
-                head += piece[:300 - len(head)]
-                if len(head) >= 300:
-                    self.log(">> " + head)
+                head.append(piece)
+                size += len(piece)
+                if size >= 300:
+                    self.log("".join(head)[:303])
                     head = None
             yield piece
         if head is not None:
-            self.log(">> " + head)
+            self.log("".join(head))
 
     async def _send_error(self, ws, uid, code, description):
         self.log("rpc: CALLERROR %s %s: %s" % (uid, code, description))
