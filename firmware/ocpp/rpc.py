@@ -11,6 +11,7 @@ Handlers are looked up by action name; every inbound payload is checked against 
 generated from the official schemas before its handler sees it.
 """
 import asyncio
+import gc
 import json
 import random
 import time
@@ -19,6 +20,7 @@ from micropython import const
 from ocpp import lazy
 
 _MAX_ID_LEN = const(36)
+_STREAM_LOG = const(160)  # characters of a streamed answer in the log (a whole one: 300)
 
 # The ten OCPP-J 1.6 CALLERROR codes, spelled as the 1.6 specification spells them.
 NOT_IMPLEMENTED = "NotImplemented"
@@ -138,19 +140,22 @@ class Rpc:
     async def _send_stream(self, ws, uid, pieces):
         # [3,"<id>", <the payload's pieces> ]: one message, never one string
         self.last_tx_ms = time.ticks_ms()
+        gc.collect()  # the handler's module is dropped: its blocks are room for the pieces
         await ws.send_pieces(self._logged(_call_result(uid, pieces)))
 
     def _logged(self, pieces):
-        """Pass ``pieces`` through; log ">> " and the message's first 300 characters as soon as
-        they have gone by (the same line a message sent whole gets)."""
+        """Pass ``pieces`` through; log ">> " and the message's first _STREAM_LOG characters as
+        soon as they have gone by. Fewer than a whole message's 300: a streamed answer is the
+        agent's largest moment, when a few hundred contiguous bytes may not be found (and its
+        first entries say what it is)."""
         head = [">> "]  # the pieces themselves, joined once: no growing copies of the head
         size = 0
         for piece in pieces:
             if head is not None:
-                head.append(piece)
-                size += len(piece)
-                if size >= 300:
-                    self.log("".join(head)[:303])
+                head.append(piece[:_STREAM_LOG - size])
+                size += len(head[-1])
+                if size >= _STREAM_LOG:
+                    self.log("".join(head))
                     head = None
             yield piece
         if head is not None:
