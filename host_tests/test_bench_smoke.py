@@ -45,6 +45,22 @@ def test_bisect_says_when_the_range_is_wrong(monkeypatch):
     assert bench.smallest_heap("session", 96, 320, 8, lambda line: None)[0] is None
 
 
+def test_the_last_8k_step_is_refined_to_the_1k(monkeypatch):
+    def probe(name, heap_k, timeout=None):
+        ok = heap_k >= 179
+        return ok, "" if ok else "MemoryError", {"after_imports": 1, "live_peak": 2}
+
+    monkeypatch.setattr(bench, "probe", probe)
+    result, broken = bench.heap_figures(96, 320, 8, lambda line: None)
+    assert broken == []
+    for name in bench.SCENARIOS:
+        assert result["smallest_k"][name] == 184
+        assert result["smallest_1k_k"][name] == 179
+    lines = []
+    bench.print_heap(result, lines.append)
+    assert any("184k" in line and "179k" in line for line in lines), lines
+
+
 def test_a_size_that_passes_only_once_is_not_reported(monkeypatch):
     flaky = [True, False]  # 176k passes in the bisection, fails when confirmed
     fake_probes(monkeypatch, lambda k: flaky if k == 176 else [k >= 184])

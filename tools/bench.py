@@ -6,9 +6,9 @@ The agent is tools/unix-agent on the compiled unix bundle (build/unix-bench, AGE
 against tools/csms.py's CentralSystemThread in this process, its EV driven over the simulator
 control port. Figures:
 
-  heap     the smallest MICROPY_HEAP (bisected in 8k steps) at which the boot + configuration
-           scenario, and a full charging session, pass; heap after imports and live peak of each
-           at a comfortable 256k (status "heap")
+  heap     the smallest MICROPY_HEAP (bisected in 8k steps, then in 1k steps within the last
+           one) at which the boot + configuration scenario, and a full charging session, pass;
+           heap after imports and live peak of each at a comfortable 256k (status "heap")
   latency  contactor timing (status "contactor_latency", the simulator's ms clock): EV enters C
            -> closed, EV leaves C (pause / unplug) -> open; min/median/max, idle and while the
            central system keeps the agent busy (a full GetConfiguration and a 60 kB frame)
@@ -281,14 +281,21 @@ def smallest_heap(name, lo_k, hi_k, step_k, out, confirm=True):
     return sizes[hi], probes
 
 
-def heap_figures(lo_k, hi_k, step_k, out, confirm=True):
-    result = {"range_k": [lo_k, hi_k, step_k], "smallest_k": {}, "probes": {},
-              "at_%dk" % COMFORTABLE_HEAP_K: {}}
+def heap_figures(lo_k, hi_k, step_k, out, confirm=True, refine=True):
+    """The smallest heap per scenario on the step_k grid ("smallest_k") and, with `refine`, to
+    the 1k within the last step ("smallest_1k_k"): how much room the agent has left."""
+    result = {"range_k": [lo_k, hi_k, step_k], "smallest_k": {}, "smallest_1k_k": {},
+              "probes": {}, "at_%dk" % COMFORTABLE_HEAP_K: {}}
     broken = []
-    out("Smallest MICROPY_HEAP (bisect %dk..%dk, step %dk):" % (lo_k, hi_k, step_k))
+    out("Smallest MICROPY_HEAP (bisect %dk..%dk, step %dk%s):"
+        % (lo_k, hi_k, step_k, ", then 1k" if refine else ""))
     for name in SCENARIOS:
         k, probes = smallest_heap(name, lo_k, hi_k, step_k, out, confirm)
         result["smallest_k"][name] = k
+        if refine and k is not None and k > lo_k:
+            fine, more = smallest_heap(name, k - step_k + 1, k, 1, out, confirm)
+            probes += more
+            result["smallest_1k_k"][name] = fine
         result["probes"][name] = probes
         if k is None:
             broken.append("%s fails even at %dk: %s" % (TITLES[name], hi_k, probes[-1]["reason"]))
@@ -309,12 +316,14 @@ def print_heap(result, out):
     out("  smallest MICROPY_HEAP that passes; heap in use (bytes) at %dk. The 64-bit unix port"
         % COMFORTABLE_HEAP_K)
     out("  counts about twice a 32-bit board's bytes, and .mpy code sits in the heap here.")
-    out("  %-22s %14s %15s %12s" % ("scenario", "smallest heap", "after imports",
-                                     "live peak"))
+    out("  %-22s %14s %8s %15s %12s" % ("scenario", "smallest heap", "(1k)", "after imports",
+                                          "live peak"))
     for name in SCENARIOS:
         k = result["smallest_k"][name]
         smallest = "FAILS" if k is None else ("<= %dk" % k if k == lo_k else "%dk" % k)
-        out("  %-22s %14s %15s %12s" % (TITLES[name], smallest,
+        fine = result.get("smallest_1k_k", {}).get(name)
+        out("  %-22s %14s %8s %15s %12s" % (TITLES[name], smallest,
+                                            "-" if fine is None else "%dk" % fine,
                                          _num(at[name]["after_imports"]),
                                          _num(at[name]["live_peak"])))
 
@@ -547,7 +556,8 @@ def main(argv=None):
     os.environ["AGENT_MODULES"] = os.path.abspath(args.bundle_dir)
     if "heap" in sections:
         out("\n== Heap")
-        report["heap"], why = heap_figures(lo_k, hi_k, 8, out, confirm=not args.quick)
+        report["heap"], why = heap_figures(lo_k, hi_k, 8, out, confirm=not args.quick,
+                                           refine=not args.quick)
         broken += why
         print_heap(report["heap"], out)
     if "latency" in sections:
