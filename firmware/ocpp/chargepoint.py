@@ -215,15 +215,22 @@ class ChargePoint:
     async def _keepalive(self):
         """StatusNotification on every change; Heartbeat after HeartbeatInterval of silence."""
         while True:
-            await self._report_status()
-            interval_ms = self.config.get("HeartbeatInterval") * 1000
-            idle = time.ticks_diff(time.ticks_ms(), self.rpc.last_tx_ms)
-            if interval_ms > 0 and idle >= interval_ms:
-                try:
-                    conf = await self.rpc.call("Heartbeat", {})
-                    self.clock.sync(conf["currentTime"])
-                except (rpc.CallError, asyncio.TimeoutError) as e:
-                    self.log("heartbeat: %s" % _why(e))
+            try:
+                await self._report_status()
+                interval_ms = self.config.get("HeartbeatInterval") * 1000
+                idle = time.ticks_diff(time.ticks_ms(), self.rpc.last_tx_ms)
+                if interval_ms > 0 and idle >= interval_ms:
+                    try:
+                        conf = await self.rpc.call("Heartbeat", {})
+                        self.clock.sync(conf["currentTime"])
+                    except (rpc.CallError, asyncio.TimeoutError) as e:
+                        self.log("heartbeat: %s" % _why(e))
+                    continue
+            except MemoryError:
+                # No room for a message this moment (a big answer is going out): what was not
+                # sent goes on the next round. This loop must never die of it, nor spin.
+                self.log("link: MemoryError sending a status or heartbeat; again in 1 s")
+                await asyncio.sleep_ms(1000)
                 continue
             # Sleep in short steps so a changed HeartbeatInterval or status applies at once.
             self.status_changed.clear()
@@ -248,6 +255,8 @@ class ChargePoint:
                 return
             try:
                 await sock.ping()
+            except MemoryError:
+                pass  # the link is fine; the next interval pings again
             except Exception:
                 return
 
@@ -263,7 +272,11 @@ class ChargePoint:
             now = (self.status[c], self.error[c])
             if self.reported[c] != now:
                 self.reported[c] = now
-                await self.status_notification(c)
+                try:
+                    await self.status_notification(c)
+                except MemoryError:
+                    self.reported[c] = None  # never went out
+                    raise
 
     async def status_notification(self, c):
         """StatusNotification of connector c with its current status."""

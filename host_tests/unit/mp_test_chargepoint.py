@@ -1,0 +1,79 @@
+"""ocpp/chargepoint.py: the keepalive loop (StatusNotification, Heartbeat) survives a moment
+with no heap for a message."""
+import asyncio
+
+import board as unix_board
+from evse.controller import Evse
+from mp_tmp import fresh_dir, rmtree
+from ocpp.chargepoint import ChargePoint
+from ocpp.config import Config
+from store import Store
+
+
+def _quiet(msg):
+    pass
+
+
+def _charge_point(root, logs):
+    store = Store(root, log=_quiet)
+    config = Config(store, log=_quiet)
+    board = unix_board.Board({}, log=_quiet)
+    evse = Evse(board, store, log=_quiet)
+    cp = ChargePoint({"charge_point_id": "CP_T"}, board, evse, store, config,
+                     "ws://127.0.0.1:9/CP_T", log=logs.append)
+    cp.connected = True
+    cp.registration = "Accepted"
+    return cp
+
+
+def _fake_calls(cp, fail_first):
+    """rpc.call replaced: records (action, connectorId); the first `fail_first` calls find no
+    memory, as a send in a full heap does."""
+    sent = []
+
+    async def call(action, payload):
+        sent.append((action, payload.get("connectorId")))
+        if len(sent) <= fail_first:
+            raise MemoryError("memory allocation failed, allocating 336 bytes")
+        return {"currentTime": "2026-01-01T00:00:00Z"} if action == "Heartbeat" else {}
+
+    cp.rpc.call = call
+    return sent
+
+
+async def test_a_status_that_found_no_memory_is_sent_again_and_the_loop_lives_on():
+    root = fresh_dir()
+    logs = []
+    try:
+        cp = _charge_point(root, logs)
+        sent = _fake_calls(cp, fail_first=1)
+        task = asyncio.create_task(cp._keepalive())
+        await asyncio.sleep_ms(1300)  # the retry comes after 1 s, not at once
+        assert sent[:3] == [("StatusNotification", 0), ("StatusNotification", 0),
+                            ("StatusNotification", 1)], sent
+        assert any("MemoryError" in line for line in logs), logs
+        cp.set_status(1, "Unavailable")  # and it still reports changes
+        await asyncio.sleep_ms(50)
+        assert sent[-1] == ("StatusNotification", 1), sent
+        task.cancel()
+    finally:
+        rmtree(root)
+
+
+async def test_a_heartbeat_that_found_no_memory_does_not_spin():
+    root = fresh_dir()
+    logs = []
+    try:
+        cp = _charge_point(root, logs)
+        cp.reported = [("Available", "NoError")] * 2  # statuses already reported
+        cp.config.set("HeartbeatInterval", 1)
+        cp.rpc.last_tx_ms -= 5000  # silent for long: a heartbeat is due
+        sent = _fake_calls(cp, fail_first=3)
+        task = asyncio.create_task(cp._keepalive())
+        await asyncio.sleep_ms(500)
+        assert sent == [("Heartbeat", None)], sent  # one try, then a pause: no busy loop
+        await asyncio.sleep_ms(700)
+        assert len(sent) == 2, sent
+        task.cancel()
+    finally:
+        rmtree(root)
