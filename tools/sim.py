@@ -5,7 +5,10 @@ fresh state directory (state/sim), runs a short scripted demonstration, then lea
 central system's console. Lines starting with "ev " go to the simulator control port instead
 (ev plug, ev charge, ev pause, ev unplug, ev card <idTag>, ev status ...).
 
-Usage: .venv/bin/python tools/sim.py [--no-console] [--heap 128k]
+Usage: .venv/bin/python tools/sim.py [--no-console] [--heap 160k]
+
+The agent runs from the compiled unix bundle (build/unix-sim), as a board runs it; a whole
+charging session needs about 140k of heap on this port (make bench).
 """
 import argparse
 import asyncio
@@ -55,6 +58,9 @@ def ev_do(port, command):
 
 def show_status(port):
     s = control(port, "status")
+    if not s.get("ok"):
+        print("    status: %s" % s.get("error"), flush=True)
+        return
     print("    status: pilot %s, contactor %s, %s A offered, %d W, %d Wh, connector %s, tx %s"
           % (s["pilot_state"], "closed" if s["relay_closed"] else "open", s["offered_a"],
              s["power_w"], s["energy_wh"], s["connector_status"], s["transaction_id"]), flush=True)
@@ -88,6 +94,8 @@ async def demo(cs, port):
     ev_do(port, "unplug")
     await asyncio.sleep(1)
     show_status(port)
+    say("idle: after HeartbeatInterval (10 s) of silence the agent sends a Heartbeat")
+    await wait_for_action(cs, "Heartbeat", since=len(cs.messages), timeout=15)
 
 
 def main():
@@ -111,6 +119,13 @@ async def run(args):
                    "sim": {"control_port": ctl_port}}, f)
     log = open(os.path.join(state, "agent.log"), "wb")
     env = dict(os.environ, MICROPY_HEAP=args.heap)
+    if "AGENT_MODULES" not in env:
+        # the compiled bundle, as a board runs it: from .py sources the port compiles each
+        # module on import, which a board-sized --heap (128k) cannot hold
+        bundle = os.path.join(ROOT, "build", "unix-sim")
+        subprocess.run([sys.executable, os.path.join(HERE, "bundle.py"), "unix", "--out", bundle],
+                       check=True, stdout=subprocess.DEVNULL)
+        env["AGENT_MODULES"] = bundle
     agent = subprocess.Popen([os.path.join(ROOT, "tools", "unix-agent"), state], stdout=log,
                              stderr=subprocess.STDOUT, env=env)
     print("central system on ws://127.0.0.1:%d/ocpp, agent log in %s, control port %d"
