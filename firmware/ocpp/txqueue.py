@@ -54,7 +54,13 @@ class TxQueue:
         drops it again when it is idle (connector._SESSION_MODULES)."""
         while True:
             if len(self.journal) and ready():
-                await lazy.use("txsend").deliver(self, ready)
+                try:
+                    await lazy.use("txsend").deliver(self, ready)
+                except MemoryError:
+                    # No room this moment to load the sender or make the message: the message
+                    # stays queued on flash and goes later; this loop must never die of it.
+                    self.log("txqueue: MemoryError sending; again in 1 s")
+                    await asyncio.sleep_ms(1000)
                 continue
             self.wake.clear()
             try:

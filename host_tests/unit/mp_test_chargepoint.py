@@ -1,5 +1,5 @@
-"""ocpp/chargepoint.py: the keepalive loop (StatusNotification, Heartbeat) survives a moment
-with no heap for a message."""
+"""ocpp/chargepoint.py: the charge point's own loops (keepalive: StatusNotification, Heartbeat;
+the transaction queue) survive a moment with no heap for a message."""
 import asyncio
 
 import board as unix_board
@@ -74,6 +74,23 @@ async def test_a_heartbeat_that_found_no_memory_does_not_spin():
         assert sent == [("Heartbeat", None)], sent  # one try, then a pause: no busy loop
         await asyncio.sleep_ms(700)
         assert len(sent) == 2, sent
+        task.cancel()
+    finally:
+        rmtree(root)
+
+
+async def test_the_transaction_queue_survives_a_send_with_no_memory():
+    root = fresh_dir()
+    logs = []
+    try:
+        cp = _charge_point(root, logs)
+        sent = _fake_calls(cp, fail_first=1)
+        cp.txq.push("MeterValues", {"connectorId": 1, "meterValue": []})
+        task = asyncio.create_task(cp.txq.run(cp.online))
+        await asyncio.sleep_ms(1300)
+        assert sent == [("MeterValues", 1), ("MeterValues", 1)], sent  # kept, sent again
+        assert len(cp.txq) == 0
+        assert any("txqueue: MemoryError" in line for line in logs), logs
         task.cancel()
     finally:
         rmtree(root)
