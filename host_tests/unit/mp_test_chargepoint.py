@@ -14,16 +14,25 @@ def _quiet(msg):
     pass
 
 
-def _charge_point(root, logs):
-    store = Store(root, log=_quiet)
-    config = Config(store, log=_quiet)
-    board = unix_board.Board({}, log=_quiet)
-    evse = Evse(board, store, log=_quiet)
-    cp = ChargePoint({"charge_point_id": "CP_T"}, board, evse, store, config,
-                     "ws://127.0.0.1:9/CP_T", log=logs.append)
-    cp.connected = True
-    cp.registration = "Accepted"
-    return cp
+class _ChargePoint:
+    """with _ChargePoint() as (cp, logs): a charge point on a fresh store, connected and
+    accepted, logging into the list `logs`; its directory is removed afterwards."""
+
+    def __enter__(self):
+        self.root = fresh_dir()
+        logs = []
+        store = Store(self.root, log=_quiet)
+        config = Config(store, log=_quiet)
+        board = unix_board.Board({}, log=_quiet)
+        evse = Evse(board, store, log=_quiet)
+        cp = ChargePoint({"charge_point_id": "CP_T"}, board, evse, store, config,
+                         "ws://127.0.0.1:9/CP_T", log=logs.append)
+        cp.connected = True
+        cp.registration = "Accepted"
+        return cp, logs
+
+    def __exit__(self, *exc):
+        rmtree(self.root)
 
 
 def _fake_calls(cp, fail_first):
@@ -42,10 +51,7 @@ def _fake_calls(cp, fail_first):
 
 
 async def test_a_status_that_found_no_memory_is_sent_again_and_the_loop_lives_on():
-    root = fresh_dir()
-    logs = []
-    try:
-        cp = _charge_point(root, logs)
+    with _ChargePoint() as (cp, logs):
         sent = _fake_calls(cp, fail_first=1)
         task = asyncio.create_task(cp._keepalive())
         await asyncio.sleep_ms(1300)  # the retry comes after 1 s, not at once
@@ -56,15 +62,10 @@ async def test_a_status_that_found_no_memory_is_sent_again_and_the_loop_lives_on
         await asyncio.sleep_ms(50)
         assert sent[-1] == ("StatusNotification", 1), sent
         task.cancel()
-    finally:
-        rmtree(root)
 
 
 async def test_a_heartbeat_that_found_no_memory_does_not_spin():
-    root = fresh_dir()
-    logs = []
-    try:
-        cp = _charge_point(root, logs)
+    with _ChargePoint() as (cp, logs):
         cp.reported = [("Available", "NoError")] * 2  # statuses already reported
         cp.config.set("HeartbeatInterval", 1)
         cp.rpc.last_tx_ms -= 5000  # silent for long: a heartbeat is due
@@ -75,15 +76,10 @@ async def test_a_heartbeat_that_found_no_memory_does_not_spin():
         await asyncio.sleep_ms(700)
         assert len(sent) == 2, sent
         task.cancel()
-    finally:
-        rmtree(root)
 
 
 async def test_the_transaction_queue_survives_a_send_with_no_memory():
-    root = fresh_dir()
-    logs = []
-    try:
-        cp = _charge_point(root, logs)
+    with _ChargePoint() as (cp, logs):
         sent = _fake_calls(cp, fail_first=1)
         cp.txq.push("MeterValues", {"connectorId": 1, "meterValue": []})
         task = asyncio.create_task(cp.txq.run(cp.online))
@@ -92,5 +88,3 @@ async def test_the_transaction_queue_survives_a_send_with_no_memory():
         assert len(cp.txq) == 0
         assert any("txqueue: MemoryError" in line for line in logs), logs
         task.cancel()
-    finally:
-        rmtree(root)
