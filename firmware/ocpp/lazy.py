@@ -7,14 +7,19 @@ import sys
 
 def use(name):
     """Import ocpp.<name> (may be dotted: "ops.Reset") and return it."""
-    # Collect first: the module's code (hundreds of blocks, most of them kept until it is
-    # dropped) then fills the lowest holes of a heap with no garbage in it, instead of landing
-    # beyond garbage that is freed a moment later and leaves holes too small for the next
-    # module. Measured (make bench): boot + configuration passes in a 128k heap every time
-    # with it, and in few runs without. A collection costs ~40 us on the unix port.
-    gc.collect()
-    __import__("ocpp." + name)
-    return sys.modules["ocpp." + name]
+    full = "ocpp." + name
+    mod = sys.modules.get(full)
+    if mod is None:
+        # Collect first: the module's code (hundreds of blocks, most of them kept until it is
+        # dropped) then fills the lowest holes of a heap with no garbage in it, instead of
+        # landing beyond garbage that is freed a moment later and leaves holes too small for
+        # the next module. Measured (make bench): boot + configuration passes in a 128k heap
+        # every time with it, and in few runs without. Only when the module is not already
+        # there: callers ask for a loaded one often (the session code on every meter tick).
+        gc.collect()
+        __import__(full)
+        mod = sys.modules[full]
+    return mod
 
 
 def drop(name):

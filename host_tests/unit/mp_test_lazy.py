@@ -43,3 +43,18 @@ def test_use_collects_garbage_before_importing():
     finally:
         lazy.drop("ops.ClearCache")
         gc.enable()
+
+
+def test_a_module_already_loaded_costs_no_collection():
+    mod = lazy.use("ops.ClearCache")
+    try:
+        gc.disable()
+        gc.collect()
+        clean = gc.mem_alloc()
+        for _ in range(100):
+            bytearray(200)  # garbage the next use() must leave alone (no collection)
+        assert lazy.use("ops.ClearCache") is mod
+        assert gc.mem_alloc() - clean > 16000
+    finally:
+        lazy.drop("ops.ClearCache")
+        gc.enable()
