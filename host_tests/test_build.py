@@ -199,3 +199,16 @@ def test_the_same_call_passes_on_the_port_that_has_it(tmp_path):
     r = make("check-esp32_devkitc",
              _broken_copy(tmp_path, "esp32_devkitc", ["machine.ADC(machine.Pin(36)).read_uv()"]))
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_validate_and_validate_text_number_the_texts_alike():
+    """validate.py and validate_text.py each define the text numbers as private consts (a const
+    shared through an import would load the other module): every name both define must agree."""
+    def consts(rel):
+        with open(os.path.join(ROOT, "firmware", "ocpp", rel)) as f:
+            return dict(re.findall(r"^(_[A-Z0-9_]+) = const\((\d+)\)", f.read(), re.M))
+
+    a, b = consts("validate.py"), consts("validate_text.py")
+    shared = set(a) & set(b)
+    assert len(shared) >= 5, shared  # the regex still finds them
+    assert {k: a[k] for k in shared} == {k: b[k] for k in shared}
