@@ -28,13 +28,16 @@ def build():
     profile = settings.security_profile(cfg)
     # settings is only needed at start-up: give its code back to the heap
     del settings, sys.modules["settings"]
+    from ocpp.core import cache
+
+    cache.set_reserve()  # a quarter of the heap kept free: start-up code goes when done
 
     # Each piece is imported just before it is built, so the configuration's loading code
     # (a big moment) runs while little else is in the heap.
     from store import Store
 
     store = Store("")
-    from ocpp.config import Config
+    from ocpp.core.config import Config
 
     factory = dict(cfg.get("ocpp_keys") or {})
     factory.setdefault("SecurityProfile", profile)
@@ -43,6 +46,7 @@ def build():
                         log=log)
     except ValueError as e:
         fatal("config.json: %s" % e)
+    config.secure_url = url.startswith("wss://")
     config.has_ca_cert = bool(cfg.get("ca_cert"))
     config.has_client_cert = bool(cfg.get("client_cert") and cfg.get("client_key"))
     import board as board_module
@@ -53,7 +57,23 @@ def build():
         fatal(str(e))
     from evse.controller import Evse
 
-    evse = Evse(board, store, log=log)
-    from ocpp.chargepoint import ChargePoint
+    # One EVSE per outlet: the board is its own first outlet (every board), outlet(n) the
+    # others (a board with more than one connector says how many).
+    evses = [Evse(board, store, log=log)]
+    for n in range(2, getattr(board, "connectors", 1) + 1):
+        evses.append(Evse(board.outlet(n), store, log=log, n=n))
+    from ocpp.model.chargepoint import ChargePoint
 
-    return board, ChargePoint(cfg, board, evse, store, config, url, log=log)
+    cp = ChargePoint(cfg, evses, store, config, url, log=log)
+    # The wiring between the board and the agent, both ways: the protocol layer never calls
+    # the board, the board only these.
+    cp.model = board.name
+    cp.feed_watchdog = board.feed_watchdog
+    board.on_card = cp.card
+    board.on_time = cp.time_set
+    board.status_fields = cp.status_fields
+    board.on_network = cp.network_changed
+    cp.start_with = board.start
+    cache.evict()  # what start-up loaded for a moment; the rest is the resident agent
+    cache.set_reserve(getattr(board, "heap_reserve", None))
+    return board, cp

@@ -205,10 +205,40 @@ def test_validate_and_validate_text_number_the_texts_alike():
     """validate.py and validate_text.py each define the text numbers as private consts (a const
     shared through an import would load the other module): every name both define must agree."""
     def consts(rel):
-        with open(os.path.join(ROOT, "firmware", "ocpp", rel)) as f:
+        with open(os.path.join(ROOT, "firmware", "ocpp", "core", "validate", rel)) as f:
             return dict(re.findall(r"^(_[A-Z0-9_]+) = const\((\d+)\)", f.read(), re.M))
 
-    a, b = consts("validate.py"), consts("validate_text.py")
+    a, b = consts("__init__.py"), consts("text.py")
     shared = set(a) & set(b)
     assert len(shared) >= 5, shared  # the regex still finds them
     assert {k: a[k] for k in shared} == {k: b[k] for k in shared}
+
+
+def test_a_module_loaded_through_the_cache_is_never_imported_by_a_statement():
+    """ocpp/core/cache.py evicts only what use() imported: an on-demand module that another
+    one imports with an import statement would stay in the heap for good. So every module named
+    in a cache.use("...") call is never the target of `import` / `from ... import` in the
+    firmware (packages of several on-demand modules are fine: their own code is tiny)."""
+    firmware = os.path.join(ROOT, "firmware")
+    used, imported = set(), {}
+    for base, _, files in os.walk(firmware):
+        for f in files:
+            if not f.endswith(".py"):
+                continue
+            path = os.path.join(base, f)
+            text = open(path).read()
+            used |= {"ocpp." + m for m in re.findall(r'cache\.use\("([A-Za-z0-9_.]+)"\)', text)}
+            for m in re.findall(r"^[ \t]*from (ocpp[A-Za-z0-9_.]*) import (\([^)]*\)|[^\n]*)",
+                                text, re.M):
+                names = [n.strip().split(" as ")[0] for n in m[1].replace("(", "").replace(
+                    ")", "").split(",") if n.strip()]
+                imported.setdefault(m[0], []).append(os.path.relpath(path, ROOT))
+                for n in names:
+                    imported.setdefault(m[0] + "." + n, []).append(os.path.relpath(path, ROOT))
+            for m in re.findall(r"^[ \t]*import (ocpp[A-Za-z0-9_.]*)", text, re.M):
+                imported.setdefault(m, []).append(os.path.relpath(path, ROOT))
+    assert len(used) > 20, used  # the regex still finds them
+    # a key declaration module imports the consts of the key table that is importing it
+    allowed = {"ocpp.core.config.keys"}
+    clash = {m: imported[m] for m in used if m in imported and m not in allowed}
+    assert not clash, clash

@@ -1,4 +1,4 @@
-"""The generated validation tables (firmware/ocpp/schemas/) against their source (CPython).
+"""The generated validation tables (firmware/ocpp/core/validate/schemas/) against their source (CPython).
 
 1. The committed files are what tools/gen_schemas.py generates from the installed `ocpp` package.
 2. The generator refuses schema keywords it does not understand.
@@ -222,7 +222,7 @@ def cross_check_cases():
 
 MP_SCRIPT = """
 import json, sys
-from ocpp.validate import validate
+from ocpp.core.validate import validate
 with open(sys.argv[1]) as src, open(sys.argv[2], "w") as out:
     for line in src:
         name, payload = json.loads(line)
@@ -299,7 +299,7 @@ SYNTHETIC_CASES = [
 SYNTHETIC_SCRIPT = """
 import json, sys
 import synthetic_tables
-from ocpp.validate import validate
+from ocpp.core.validate import validate
 for line in open(sys.argv[1]):
     print(json.dumps(validate("Synthetic", json.loads(line), synthetic_tables)))
 print(json.dumps(validate("Other", {"n": "x"}, synthetic_tables)))

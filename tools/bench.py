@@ -9,6 +9,10 @@ control port. Figures:
   heap     the smallest MICROPY_HEAP (bisected in 8k steps, then in 1k steps within the last
            one) at which the boot + configuration scenario, and a full charging session, pass;
            heap after imports and live peak of each at a comfortable 256k (status "heap")
+  rpc      CALL -> CALLRESULT latency (median, p99) as the central system times it, for the agent
+           at the unix port's default heap, a CPython charge point on the `ocpp` package
+           (tools/peer_cp.py peer) and the loopback floor (tools/peer_cp.py floor, canned
+           answers), and the agent's time above the floor over the peer's
   latency  contactor timing (status "contactor_latency", the simulator's ms clock): EV enters C
            -> closed, EV leaves C (pause / unplug) -> open; min/median/max, idle and while the
            central system keeps the agent busy (a full GetConfiguration and a 60 kB frame)
@@ -473,6 +477,101 @@ def _ms(v):
     return "-" if v is None else ("%d" % v if float(v).is_integer() else "%.1f" % v)
 
 
+# -- 3: CALL -> CALLRESULT latency ---------------------------------------------------------------
+
+# The calls timed, each answered by the agent, the peer and the floor alike (tools/peer_cp.py).
+RPC_CALLS = (("GetConfiguration", {}),
+             ("ChangeConfiguration", {"key": "HeartbeatInterval", "value": "300"}),
+             ("DataTransfer", {"vendorId": "bench.example", "messageId": "ping", "data": "x"}))
+
+
+async def _time_calls(cs, cp_id, n):
+    """In the central system's loop: n rounds of RPC_CALLS to cp_id; seconds per call."""
+    times = []
+    for _ in range(n):
+        for action, payload in RPC_CALLS:
+            t0 = time.perf_counter()
+            await cs.call(cp_id, action, payload, 10, validate=False)
+            times.append(time.perf_counter() - t0)
+    return times
+
+
+def _rpc_series(csms, cp_id, n, warmup=5):
+    import asyncio
+
+    def run(k):
+        return asyncio.run_coroutine_threadsafe(_time_calls(csms.cs, cp_id, k),
+                                                csms._loop).result(600)
+
+    run(warmup)  # modules loaded, buffers grown, caches warm
+    return sorted(t * 1000 for t in run(n))
+
+
+def _pct(sorted_ms, q):
+    return sorted_ms[min(len(sorted_ms) - 1, int(q * len(sorted_ms)))]
+
+
+def rpc_latency(reps, out):
+    """Median and p99 (ms) of a CALL -> CALLRESULT as the central system sees it, for the agent
+    (default heap: the unix port's 2 MB), the CPython peer on the `ocpp` package, and the
+    loopback floor; with the ratio of the time each spends above the floor."""
+    result, broken = {}, []
+    with tempfile.TemporaryDirectory(prefix="bench-rpc-") as tmp:
+        csms = CentralSystemThread(boot_interval=300).start()
+        procs = []
+        try:
+            url = "ws://127.0.0.1:%d/ocpp/" % csms.port
+            for name in ("floor", "peer"):
+                procs.append(subprocess.Popen([sys.executable, os.path.join(HERE, "peer_cp.py"),
+                                               name, url + name.upper()]))
+            agent = Agent(os.path.join(tmp, "agent"),
+                          {"charge_point_id": CP, "csms_url": url.rstrip("/")}, heap=None)
+            agent.start()
+            try:
+                csms.wait_for(CP, "StatusNotification", timeout=30,
+                              predicate=lambda p: p["connectorId"] == 1)
+                for name in ("FLOOR", "PEER"):
+                    csms.wait_connected(name, timeout=30)
+                for name, cp_id in (("floor", "FLOOR"), ("peer", "PEER"), ("agent", CP)):
+                    ms = _rpc_series(csms, cp_id, reps)
+                    result[name] = {"n": len(ms), "median": round(statistics.median(ms), 3),
+                                    "p99": round(_pct(ms, 0.99), 3)}
+                    out("    %s: %d calls" % (name, len(ms)))
+                if "MemoryError" in agent.log() or "Traceback" in agent.log():
+                    broken.append("rpc latency: the agent failed: "
+                                  + _line_with(agent.log(), "Error"))
+            finally:
+                agent.stop()
+        except Exception as e:  # noqa: BLE001 - a run that cannot be made is broken, say why
+            broken.append("rpc latency: %s: %s" % (type(e).__name__, e))
+        finally:
+            for p in procs:
+                p.terminate()
+                p.wait(10)
+            csms.stop()
+    if {"floor", "peer", "agent"} <= set(result):
+        floor = result["floor"]["median"]
+        above = {k: result[k]["median"] - floor for k in ("agent", "peer")}
+        result["ratio_above_floor"] = round(above["agent"] / above["peer"], 2) \
+            if above["peer"] > 0 else None
+    return result, broken
+
+
+def print_rpc(result, out):
+    out("")
+    out("  CALL -> CALLRESULT as the central system times it (GetConfiguration of every key,")
+    out("  a ChangeConfiguration, a DataTransfer), ms; the agent at the unix port's default heap")
+    out("  %-34s %6s %9s %9s" % ("", "n", "median", "p99"))
+    titles = (("agent (MicroPython, this firmware)", "agent"),
+              ("peer (CPython, the ocpp package)", "peer"), ("loopback floor", "floor"))
+    for title, key in titles:
+        if key in result:
+            r = result[key]
+            out("  %-34s %6d %9.3f %9.3f" % (title, r["n"], r["median"], r["p99"]))
+    if result.get("ratio_above_floor") is not None:
+        out("  agent / peer, time above the floor (median): %.2f" % result["ratio_above_floor"])
+
+
 # -- 4: bundle sizes ------------------------------------------------------------------------------
 
 _BUNDLE_LINE = re.compile(r"bundle (\S+) \(([^)]*)\): (\d+) files, (\d+) bytes")
@@ -519,7 +618,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true",
                     help="fewer repetitions and a narrower bisect (a smoke run)")
-    ap.add_argument("--only", choices=("heap", "latency", "bundle"), help="one section")
+    ap.add_argument("--only", choices=("heap", "latency", "rpc", "bundle"), help="one section")
     ap.add_argument("--heap-range", metavar="LO:HI",
                     help="bisect between these heaps in k (default 96:320, quick 160:224)")
     ap.add_argument("--reps", type=int, help="sessions per contactor-timing run (default 10, "
@@ -533,7 +632,7 @@ def main(argv=None):
     if args.heap_range:
         lo_k, hi_k = (int(x) for x in args.heap_range.lower().replace("k", "").split(":"))
     reps = args.reps or (3 if args.quick else 10)
-    sections = [args.only] if args.only else ["bundle", "heap", "latency"]
+    sections = [args.only] if args.only else ["bundle", "heap", "rpc", "latency"]
 
     def out(text=""):
         print(text, flush=True)
@@ -560,6 +659,11 @@ def main(argv=None):
                                            refine=not args.quick)
         broken += why
         print_heap(report["heap"], out)
+    if "rpc" in sections:
+        out("\n== CALL -> CALLRESULT latency")
+        report["rpc"], why = rpc_latency(30 if args.quick else 200, out)
+        broken += why
+        print_rpc(report["rpc"], out)
     if "latency" in sections:
         out("\n== Contactor timing at MICROPY_HEAP=%dk" % COMFORTABLE_HEAP_K)
         report["latency"], why = latency_figures(reps, out)

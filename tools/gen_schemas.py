@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Generate firmware/ocpp/schemas/: compact validation tables for INBOUND OCPP 1.6 payloads.
+"""Generate firmware/ocpp/core/validate/schemas/: compact validation tables for INBOUND OCPP 1.6 payloads.
 
 Source: the official OCPP 1.6 JSON schemas (draft-04) shipped in the `ocpp` PyPI package
 (`ocpp/v16/schemas/<Action>.json` and `<Action>Response.json`). Runs under CPython:
 
-    .venv/bin/python tools/gen_schemas.py          # (re)write firmware/ocpp/schemas/
+    .venv/bin/python tools/gen_schemas.py          # (re)write firmware/ocpp/core/validate/schemas/
     .venv/bin/python tools/gen_schemas.py --check  # exit 1 if the committed files are stale
 
 Which schemas: a charge point receives the REQUESTS of the actions the central system initiates
@@ -15,14 +15,14 @@ only the direction (which actions a charge point initiates) is stated here, from
 Why several modules: loaded from a .py or .mpy (not frozen), a module costs the heap all of its
 constants while it is imported. The messages are spread over BUCKETS small modules (a hash table
 in files): message NAME is in b<len(NAME) % BUCKETS>, a hash validate.py computes for nothing.
-ocpp/validate.py imports the one module that may hold a name and drops it right after, so
+ocpp/core/validate/__init__.py imports the one module that may hold a name and drops it right after, so
 validating one message costs a few hundred bytes of tables instead of all forty messages'. Why not
 one module per message: every module ever imported leaves its names interned for good (about
 100 bytes); with buckets that is bounded by BUCKETS, and a hostile action name maps to an
 existing module (an index of all names would cost as much as a bucket, and be loaded as well).
 BUCKETS is the count in BUCKET_COUNTS for which the largest module is smallest.
 
-Output, in firmware/ocpp/schemas/ (every file in it is generated):
+Output, in firmware/ocpp/core/validate/schemas/ (every file in it is generated):
     __init__.py  BUCKETS (int): the number of table modules.
     b<k>.py      the tables of the messages whose name length % BUCKETS is k: three constants,
                  so a module is a handful of objects however many fields it has (a tuple per
@@ -64,7 +64,7 @@ import textwrap
 import ocpp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUTPUT = os.path.join(ROOT, "firmware", "ocpp", "schemas")  # a directory: all generated
+OUTPUT = os.path.join(ROOT, "firmware", "ocpp", "core", "validate", "schemas")  # a directory: all generated
 SCHEMA_DIR = os.path.join(os.path.dirname(ocpp.__file__), "v16", "schemas")
 
 # Actions whose requests a charge point sends (OCPP 1.6 section 4; Security whitepaper).
@@ -363,7 +363,7 @@ def render_table(messages, layout, version):
     about = textwrap.wrap("Validation tables of the inbound messages %s." % ", ".join(messages),
                           WIDTH - 2)
     out = [HEADER % version + "".join("# %s\n" % line for line in about)
-           + "# Format: tools/gen_schemas.py; read by ocpp/validate.py.", "",
+           + "# Format: tools/gen_schemas.py; read by ocpp/core/validate/__init__.py.", "",
            "# Message names, then field names and enum values, concatenated; @ = offset.",
            "NAMES = ("]
     for at, names in layout.name_runs:
@@ -401,7 +401,7 @@ def render_package(buckets, version):
     """Source of the package __init__: the number of table modules."""
     return HEADER % version + """\
 # The validation tables of the inbound messages: message NAME is in module b<len(NAME) % BUCKETS>.
-# Format: tools/gen_schemas.py; read by ocpp/validate.py.
+# Format: tools/gen_schemas.py; read by ocpp/core/validate/__init__.py.
 BUCKETS = {}
 """.format(buckets)
 
@@ -428,7 +428,7 @@ def bucket_count(messages):
 
 
 def generate(schema_dir=SCHEMA_DIR, version=None):
-    """{file name: source} of every file of firmware/ocpp/schemas/."""
+    """{file name: source} of every file of firmware/ocpp/core/validate/schemas/."""
     version = version or importlib.metadata.version("ocpp")
     messages = build(schema_dir)
     buckets = bucket_count(messages)

@@ -67,9 +67,12 @@ class HardwareBoard:
         self.voltage = _number(hw, "voltage", 230, 100, 480)
         self.max_current_a = _number(hw, "max_current_a", 16, 6, 80)
         self.meter_imp_per_kwh = int(_number(hw, "meter_imp_per_kwh", 1000, 1, 100000))
+        # set by start-up: fn(idTag, connector=None) for a card, fn() after NTP has set the
+        # clock, fn(connector) -> the agent's status fields, fn(up) when WiFi comes or goes
         self.on_card = None
-        self.on_time = None  # set by the agent: fn() after NTP has set the clock
+        self.on_time = None
         self.status_fields = None
+        self.on_network = None
         self.heap_after_imports = None
         Pin = machine.Pin
 
@@ -136,6 +139,7 @@ class HardwareBoard:
 
         self.net = Net(settings, log)
         self.net.on_time = self._time_set
+        self.net.on_change = self._network_changed
         self._wdt_ms = int(_number(hw, "watchdog_ms", min(8000, self.WDT_MAX_MS),
                                    self.WDT_MIN_MS, self.WDT_MAX_MS))
         self._wdt = None
@@ -206,6 +210,10 @@ class HardwareBoard:
     def _time_set(self):
         if self.on_time is not None:
             self.on_time()
+
+    def _network_changed(self, up):
+        if self.on_network is not None:
+            self.on_network(up)
 
     # -- port specifics (subclasses) --------------------------------------------------------------
     def _adc_read(self, pin):
@@ -301,7 +309,7 @@ class HardwareBoard:
             machine.reset()
         machine.soft_reset()
 
-    async def start(self, agent):
+    async def start(self):
         if self.net.enabled:
             asyncio.create_task(self.net.run())
         if self.cards is not None:

@@ -21,8 +21,18 @@ BACKOFF_MAX_MS = const(60000)
 _NTP_EVERY_MS = const(6 * 3600 * 1000)
 
 
+def failed(status):
+    """Whether a WLAN status code says a join attempt has failed for good (no point waiting out
+    the timeout): the ports number them differently. rp2 (cyw43): STAT_CONNECT_FAIL -1,
+    STAT_NO_AP_FOUND -2, STAT_WRONG_PASSWORD -3; esp32: STAT_BEACON_TIMEOUT 200,
+    STAT_NO_AP_FOUND 201, STAT_WRONG_PASSWORD 202, STAT_ASSOC_FAIL 203,
+    STAT_HANDSHAKE_TIMEOUT 204 (its good ones are 1000 and up)."""
+    return status is not None and (status < 0 or 200 <= status < 300)
+
+
 class Net:
-    """``on_time`` is called with no argument after NTP has set the RTC."""
+    """``on_time`` is called with no argument after NTP has set the RTC; ``on_change`` with
+    True when the station has joined, False when a joined link is found lost."""
 
     def __init__(self, settings, log=print):
         wifi = settings.get("wifi") or {}
@@ -32,6 +42,7 @@ class Net:
         self.ntp_host = settings.get("ntp_host") or "pool.ntp.org"
         self.log = log
         self.on_time = None
+        self.on_change = None
         self.wlan = None
         self.joins = 0
         self.ntp_ok_ms = None  # ticks_ms of the last successful NTP sync
@@ -78,8 +89,7 @@ class Net:
                 self.joins += 1
                 self.log("net: connected, address %s" % w.ifconfig()[0])
                 return True
-            st = w.status()
-            if st is not None and st < 0:  # wrong password, no AP, ...: give up this attempt
+            if failed(w.status()):  # wrong password, no AP, ...: give up this attempt
                 break
             await asyncio.sleep_ms(200)
         self.log("net: join failed (status %s)" % w.status())
@@ -88,6 +98,10 @@ class Net:
         except OSError:
             pass
         return False
+
+    def _tell(self, up):
+        if self.on_change is not None:
+            self.on_change(up)
 
     def sync_time(self):
         """Set the RTC from NTP; True on success."""
@@ -111,10 +125,16 @@ class Net:
         if not self.enabled:
             self.log("net: no wifi in config.json: offline")
             return
+        up = False
         while True:
             if not self.isconnected():
+                if up:
+                    up = False
+                    self._tell(False)
                 if await self.join():
+                    up = True
                     self._backoff = self.backoff_min_ms
+                    self._tell(True)  # the agent connects at once
                     self.sync_time()
                 else:
                     await asyncio.sleep_ms(self._backoff)

@@ -1,7 +1,8 @@
 """The unix board: the charger's hardware simulated in software, with an EV plugged into it.
 
 It implements the board interface (see /work/shared and boards/<name>/board.py) exactly, so
-the firmware above cannot tell the difference:
+the firmware above cannot tell the difference. A charging outlet (pilot, contactor, meter, RCD,
+lock, sensors, and the EV at it) has:
 
     name, phases, voltage, max_current_a    supply and hardware rating (config "sim" keys)
     pilot_levels() -> (high_v, low_v)       the pilot as the ADC sees it around a PWM period
@@ -11,7 +12,11 @@ the firmware above cannot tell the difference:
     rcd_tripped(), rcd_reset(), async rcd_self_test()      residual-current monitor (latched)
     temperature_c(), currents_a()           sensors (the simulation has CT clamps)
     lock(locked) -> bool, has_lock          cable lock
-    led(pattern), feed_watchdog(), reset(hard), on_card, async start(agent)
+    led(pattern), select_phase(phase)       status light, phase relay
+The board is its first outlet and holds the others (config "sim": "connectors", default 1):
+    connectors, outlet(n)                   outlet n (1..connectors); outlet(1) is the board
+    feed_watchdog(), reset(hard), async start()
+    on_card(idTag, connector), status_fields(connector), on_network(up)   set by start-up
 
 This module holds only that interface and the simulated physics (pilot, contacts, meter),
 which run all the time: it stays in the agent's heap for good. Driving the EV and the faults
@@ -38,24 +43,25 @@ from micropython import const
 
 _RESET_EXIT_CODE = const(75)  # tools/unix-agent restarts the agent on this exit status
 _OVERTEMP_C = const(80)
+_MAX_CONNECTORS = const(8)
 
 
 class Board:
+    """The simulated charger, which is also its first outlet; its other outlets are Boards too
+    (made by the first, sharing its settings), of which only the outlet's part is used."""
+
     name = "unix"
     has_lock = True
 
-    def __init__(self, settings, log=print, now_ms=time.ticks_ms):
+    def __init__(self, settings, log=print, now_ms=time.ticks_ms, _first=True):
         sim = settings.get("sim") or {}
         self.log = log
         self._now = now_ms  # a fake clock in unit tests
-        self.control_port = sim.get("control_port")
         self.phases = sim.get("phases", 3)
         self.voltage = sim.get("voltage", 230)
         self.max_current_a = sim.get("max_current_a", 32)
         self.meter_imp_per_kwh = sim.get("meter_imp_per_kwh", 1000)
         self.ev_max_a = sim.get("ev_max_a", 32)
-        self.on_card = None
-        self.status_fields = None  # set by the agent: fn() -> dict of its own status fields
         # EV side
         self.ev_state = "A"  # A unplugged, B plugged, C asking for energy
         self.faults = []
@@ -84,6 +90,20 @@ class Board:
         self._pulse_ms = 0
         self._interval_ms = 0
         self._last_ms = now_ms()
+        if not _first:
+            return
+        # -- the whole board
+        self.control_port = sim.get("control_port")
+        n = sim.get("connectors", 1)
+        if type(n) is not int or not 1 <= n <= _MAX_CONNECTORS:
+            raise ValueError("sim.connectors: must be an integer from 1 to %d" % _MAX_CONNECTORS)
+        self.connectors = n
+        self._outlets = [self] + [Board(settings, log, now_ms, False) for _ in range(n - 1)]
+        # set by start-up: the agent's side of a card, a status answer, a network change
+        self.on_card = None  # fn(idTag, connector or None)
+        self.status_fields = None  # fn(connector) -> dict of the agent's status fields
+        self.on_network = None  # fn(up)
+        self.network_up = True  # `net down` / `net up` on the control port
         # heap figures for the status answer (simulator diagnostics)
         self.heap_after_imports = None
         self.heap_live_peak = 0
@@ -207,11 +227,16 @@ class Board:
         self.phase_selected = phase
         return True
 
+
+    def outlet(self, n):
+        """Outlet n (1..connectors)."""
+        return self._outlets[n - 1]
+
     def feed_watchdog(self):
         pass  # the simulation has no watchdog to feed
 
     # -- system ----------------------------------------------------------------------------------
-    async def start(self, agent):
+    async def start(self):
         if self.control_port:
             import control_port
 

@@ -2,7 +2,8 @@
 
 One command per line, exactly one JSON object per line back:
     plug | charge | pause | unplug | card <idTag> | ev_max <amps>
-    fault <rcd|diode|weld|overtemp|ground|lock> | clear | status
+    fault <rcd|diode|weld|overtemp|ground|lock> | clear | status      [connector number]
+    net down | net up
     -> {"ok": true, ...}  or  {"ok": false, "error": "..."}
 
 This module stays in the agent's heap while the port is open, so it only reads lines: the
@@ -21,12 +22,15 @@ _MAX_LINE = const(256)
 def execute(board, line, write=None):
     """Run one command line. With `write`, write the reply line with write(str) (in pieces);
     without, return the reply dict (unit tests)."""
-    gc.collect()  # as ocpp/lazy.py does: the modules' code into a heap with no garbage
+    gc.collect()  # as ocpp/core/cache.py does: the modules' code into a heap with no garbage
     try:
-        if write and line.strip() == "status":
+        words = line.split()
+        if write and words and words[0] == "status" and (len(words) == 1 or (
+                len(words) == 2 and words[1].isdigit()
+                and 1 <= int(words[1]) <= board.connectors)):
             import sim_status  # the agent's busiest moments: only the status code
 
-            return sim_status.answer(board, write)
+            return sim_status.answer(board, write, int(words[1]) if len(words) == 2 else 1)
         import sim_commands  # imports sim_status too
 
         return sim_commands.answer(board, line, write)

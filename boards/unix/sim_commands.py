@@ -9,6 +9,7 @@ import sim_status
 
 FAULTS = ("rcd", "diode", "weld", "overtemp", "ground", "lock")
 _EV_STATE = {"plug": "B", "charge": "C", "pause": "B", "unplug": "A"}
+_ARGS = {"card": 1, "ev_max": 1, "fault": 1}  # arguments before the optional connector number
 
 
 def answer(board, line, write=None):
@@ -25,23 +26,36 @@ def answer(board, line, write=None):
 
 
 def execute(board, line):
-    """Run one command line against the board; returns the reply dict."""
+    """Run one command line against the board; returns the reply dict.
+
+    Every EV and hardware command takes an optional trailing connector number (1 when absent):
+    `plug 2`, `card TAG 2`, `status 2`."""
     words = line.split()
     if not words:
         return {"ok": False, "error": "empty command"}
     cmd, args = words[0].lower(), words[1:]
+    if cmd == "net" and len(args) == 1 and args[0] in ("up", "down"):
+        network(board, args[0] == "up")
+        return {"ok": True, "network": board.network_up}
+    n = 1
+    if len(args) > _ARGS.get(cmd, 0) and args[-1].isdigit():  # a trailing connector number
+        n = int(args.pop())
+        if not 1 <= n <= board.connectors:
+            return {"ok": False, "error": "no connector %d (this board has %d)"
+                                          % (n, board.connectors)}
+    outlet = board.outlet(n)
     if cmd == "status" and not args:
-        return dict(sim_status.members(board))
+        return dict(sim_status.members(board, n))
     if cmd in _EV_STATE and not args:
-        if cmd in ("charge", "pause") and board.ev_state == "A":
+        if cmd in ("charge", "pause") and outlet.ev_state == "A":
             return {"ok": False, "error": "no EV plugged in"}
-        ev(board, _EV_STATE[cmd])
-        return {"ok": True, "ev_state": board.ev_state}
+        ev(outlet, _EV_STATE[cmd])
+        return {"ok": True, "ev_state": outlet.ev_state}
     if cmd == "card" and len(args) == 1:
         if len(args[0]) > 20:
             return {"ok": False, "error": "idTag longer than 20 characters"}
         if board.on_card:
-            board.on_card(args[0])
+            board.on_card(args[0], n if len(words) > 2 else None)
         return {"ok": True}
     if cmd == "ev_max" and len(args) == 1:
         try:
@@ -50,23 +64,31 @@ def execute(board, line):
             amps = -1
         if not 0 <= amps <= 80:
             return {"ok": False, "error": "ev_max takes amps from 0 to 80"}
-        board._advance()  # the energy so far at the old current
-        board.ev_max_a = amps
+        outlet._advance()  # the energy so far at the old current
+        outlet.ev_max_a = amps
         return {"ok": True, "ev_max_a": amps}
     if cmd == "fault" and len(args) == 1:
         if args[0] not in FAULTS:
             return {"ok": False, "error": "fault takes one of " + ", ".join(FAULTS)}
-        fault(board, args[0])
-        return {"ok": True, "faults": board.faults}
+        fault(outlet, args[0])
+        return {"ok": True, "faults": outlet.faults}
     if cmd == "clear" and not args:
-        clear_faults(board)
+        clear_faults(outlet)
         return {"ok": True, "faults": []}
     return {"ok": False, "error": "unknown command: " + line.strip()[:40]}
 
 
+def network(board, up):
+    """The board's network is lost (`net down`: the agent's link drops, no connection can be
+    made) or back (`net up`: the agent is told at once, as a board tells it WiFi is up)."""
+    board.network_up = up
+    if board.on_network:
+        board.on_network(up)
+
+
 def ev(board, state):
-    """The EV moves to `state` ("A", "B", "C"); entering or leaving C starts a latency timing
-    (sim_status.fold_latency())."""
+    """The EV at outlet `board` moves to `state` ("A", "B", "C"); entering or leaving C starts a
+    latency timing (sim_status.fold_latency())."""
     board._advance()  # the energy so far at the old draw
     if (state == "C") != (board.ev_state == "C"):
         way = sim_status.CLOSE if state == "C" else sim_status.OPEN

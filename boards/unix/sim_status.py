@@ -15,8 +15,8 @@ import time
 CLOSE, OPEN = 0, 1  # indexes of board.ev_marks_ms / board.moved_ms
 
 
-def answer(board, write):
-    """Write the status answer with write(str): one JSON object, then a newline.
+def answer(board, write, n=1):
+    """Write the status answer of connector n with write(str): one JSON object, then a newline.
 
     If making a member fails half-way (a MemoryError in a small heap), the line still ends as a
     well-formed object: the members so far, then "ok": false and the error:
@@ -24,7 +24,7 @@ def answer(board, write):
     """
     sep = "{"
     try:
-        for key, value in members(board):
+        for key, value in members(board, n):
             write('%s"%s": %s' % (sep, key, json.dumps(value)))  # keys are plain names
             sep = ", "
     except Exception as e:
@@ -32,15 +32,17 @@ def answer(board, write):
     write("}\n")
 
 
-def members(board):
-    """The status answer as (key, value) pairs, each key once: the hardware view, the agent's
-    fields over it, simulator diagnostics, "ok" last.
+def members(board, n=1):
+    """The status answer of connector n as (key, value) pairs, each key once: the hardware view,
+    the agent's fields over it, simulator diagnostics, "ok" last.
 
-    The agent's status_fields() supplies the firmware's view (energy_wh from the persistent
+    The agent's status_fields(n) supplies the firmware's view (energy_wh from the persistent
     register, connector_status, transaction_id, faults as fault ids).
     """
-    agent = board.status_fields() if board.status_fields else {}
-    for key, value in _hardware(board):
+    outlet = board.outlet(n)
+    agent = board.status_fields(n) if board.status_fields else {}
+    yield "connector", n
+    for key, value in _hardware(outlet):
         if key not in agent:
             yield key, value
     yield from agent.items()
@@ -50,9 +52,11 @@ def members(board):
     board.heap_live_peak = max(board.heap_live_peak, live)
     yield "heap", {"live": live, "free": gc.mem_free(), "live_peak": board.heap_live_peak,
                    "after_imports": board.heap_after_imports}
-    fold_latency(board)
-    yield "contactor_latency", dict(board.latency)  # a copy: a reply dict must not change
-    yield "phase_selected", board.phase_selected
+    fold_latency(outlet)
+    yield "contactor_latency", dict(outlet.latency)  # a copy: a reply dict must not change
+    yield "phase_selected", outlet.phase_selected
+    yield "connectors", board.connectors
+    yield "network", board.network_up
     yield "ok", True
 
 

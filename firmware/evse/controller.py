@@ -55,26 +55,43 @@ _F = pilot.PWM_F
 _X1 = pilot.PWM_OFF
 
 
+def _no_phase_relay(phase):
+    return None
+
+
 class Evse:
-    """One charging outlet: a board, its persistent store, a log function and a ms clock.
+    """One charging outlet: its hardware (``board``: the board itself for its first outlet,
+    else board.outlet(n)), the persistent store, a log function and a ms clock; ``n`` numbers
+    the outlet (its documents on flash: the first keeps the plain names).
 
     Attributes (read only): ``state`` debounced pilot state "A".."F"; ``relay_closed``;
     ``faults`` list of active fault ids (evse.safety; error_code() gives the OCPP code);
     ``pwm_duty`` percent on the pilot; ``listeners`` list of fn(event, value);
     ``policy`` the retry policy (evse.safety.POLICY, a per-instance copy that may be tuned).
+    What the outlet is, for the side above (which never reaches the board itself):
+    ``phases``, ``voltage``, ``max_current_a``, ``has_lock``, and lock(locked) -> bool,
+    led(pattern), select_phase(phase) -> True when switched (None: no phase relay).
     """
 
-    def __init__(self, board, store, log=print, now_ms=time.ticks_ms):
+    def __init__(self, board, store, log=print, now_ms=time.ticks_ms, n=1):
         self.board = board
         self.log = log
         self._now = now_ms
         now = now_ms()
         self.listeners = []
         self.sample_ms = _SAMPLE_MS
-        self._faults = Faults(store, now, log)
+        self.phases = board.phases
+        self.voltage = board.voltage
+        self.max_current_a = board.max_current_a
+        self.has_lock = board.has_lock
+        self.lock = board.lock
+        self.led = board.led
+        self.select_phase = getattr(board, "select_phase", _no_phase_relay)
+        tail = "" if n == 1 else "_%d" % n
+        self._faults = Faults(store, now, log, "evse_faults%s.json" % tail)
         self.faults = self._faults.active
         self.policy = self._faults.policy  # fault id -> (retry_ms, max_retries); tunable
-        self.meter = PulseMeter(board, store, now, log)
+        self.meter = PulseMeter(board, store, now, log, "evse_energy%s.json" % tail)
         # what the OCPP side asked for
         self._offer = 0
         self._allowed = False
@@ -237,7 +254,7 @@ class Evse:
         self._check_diode(raw, low, now)
         self._check_feedback(now)
         if ticks_diff(now, self._temp_ms) >= _TEMP_EVERY_MS:
-            self._temp_ms = ticks_add(now, -_TEMP_EVERY_MS)  # read at the first step
+            self._temp_ms = now
             self._check_temperature()
         if ticks_diff(now, self._current_ms) >= _CURRENT_EVERY_MS:
             self._current_ms = now

@@ -34,14 +34,15 @@ _POWER_TIMEOUT_MS = const(10000)
 
 
 class PulseMeter:
-    def __init__(self, board, store, now, log=print):
+    def __init__(self, board, store, now, log=print, doc=DOC):
         self.board = board
         self.store = store
         self.log = log
+        self.doc = doc
         self.imp = board.meter_imp_per_kwh
         self.persist_wh = PERSIST_WH
         self.persist_ms = _PERSIST_MS
-        doc = store.read_json(DOC, None) or {}
+        doc = store.read_json(doc, None) or {}
         self.wh = int(doc.get("wh", 0))
         # the fraction of a Wh is only meaningful for the same meter constant
         self.rem = int(doc.get("rem", 0)) if doc.get("imp") == self.imp else 0
@@ -128,7 +129,7 @@ class PulseMeter:
         if self.wh == self.saved_wh and self.rem == self._saved_rem:
             return
         try:
-            self.store.write_json(DOC, {"wh": self.wh, "rem": self.rem, "imp": self.imp})
+            self.store.write_json(self.doc, {"wh": self.wh, "rem": self.rem, "imp": self.imp})
         except Exception as e:  # keep metering; the next save retries
             self.log("evse: cannot save the energy register: %r" % e)
             self._save_failed = True

@@ -67,13 +67,14 @@ def error_code(fault_id):
 class Faults:
     """Active faults (``active``: a list of ids, oldest first), counters and lockouts."""
 
-    def __init__(self, store, now, log=print):
+    def __init__(self, store, now, log=print, doc=DOC):
         self.store = store
         self.log = log
+        self.doc = doc
         self.active = []
         self.policy = dict(POLICY)  # per instance, so a deployment or a test can tune it
         self._since = {}
-        doc = store.read_json(DOC, None) or {}
+        doc = store.read_json(doc, None) or {}
         self.counts = doc.get("counts") or {}
         self.lockout = doc.get("lockout") or []
         for fid in self.lockout:
@@ -142,6 +143,6 @@ class Faults:
 
     def _save(self):
         try:
-            self.store.write_json(DOC, {"counts": self.counts, "lockout": self.lockout})
+            self.store.write_json(self.doc, {"counts": self.counts, "lockout": self.lockout})
         except Exception as e:  # a full or failing flash must not stop the safety logic
             self.log("evse: cannot save fault counters: %r" % e)

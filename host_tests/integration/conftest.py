@@ -22,6 +22,7 @@ def agent_bundle(tmp_path_factory):
     is what is tested, and a heap as small as a board's holds it. TEST_AGENT_SOURCE=1 runs the
     .py sources instead."""
     if os.environ.get("TEST_AGENT_SOURCE"):
+        os.environ["AGENT_SOURCE"] = "1"
         yield None
         return
     # A bundle of this session's own: build tests remake build/unix, other runs their own.
@@ -45,9 +46,16 @@ def csms():
     assert cs.violations == [], "schema violations by the charge point: %r" % cs.violations
 
 
+# What an agent's log may never hold: a crash (a Traceback) or a restart the launcher made
+# because the agent died (a Reset's restart says "reset: restarting" instead).
+CRASH_SIGNS = ("Traceback (most recent call last)", "unix-agent: agent exited with status",
+               "Task exception wasn't retrieved")
+
+
 @pytest.fixture
 def make_agent(tmp_path):
-    """make_agent(csms, **config) -> a started Agent; stopped (SIGTERM) after the test."""
+    """make_agent(csms, **config) -> a started Agent; stopped (SIGTERM) after the test. The
+    test fails if an agent crashed (CRASH_SIGNS in its log) unless it set agent.crash_ok."""
     agents = []
 
     def make(cs=None, heap=DEFAULT_HEAP, start=True, name="agent", **config):
@@ -63,3 +71,12 @@ def make_agent(tmp_path):
     yield make
     for a in agents:
         a.stop()
+    for a in agents:
+        if getattr(a, "crash_ok", False):
+            continue
+        log = a.log()
+        for sign in CRASH_SIGNS:
+            if sign in log:
+                i = log.index(sign)
+                pytest.fail("the agent crashed (%r in its log):\n%s"
+                            % (sign, log[max(0, i - 1500):i + 1500]), pytrace=False)

@@ -53,7 +53,7 @@ def test_get_configuration_all_and_by_key(csms, make_agent):
 
 
 def test_get_configuration_streamed_answer_is_one_valid_message(csms, make_agent):
-    # The full answer is sent in several WebSocket frames (ocpp/rpc.py Streamed): the central
+    # The full answer is sent in several WebSocket frames (ocpp/core/rpc.py Streamed): the central
     # system must receive one ordinary, schema-valid CALLRESULT (the csms fixture checks it).
     booted(csms, make_agent)
     mark = csms.mark()

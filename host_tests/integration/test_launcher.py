@@ -45,3 +45,23 @@ def test_a_lib_directory_of_the_users_is_never_touched(make_agent):
     assert agent.wait_exit(15) == 2
     assert ".lib holds more than the launcher's links" in agent.log()
     assert open(mine).read() == "keep"
+
+
+def test_by_default_the_agent_runs_the_compiled_bundle(make_agent, monkeypatch):
+    """As a board runs it: tools/unix-agent builds build/unix when a source is newer, and runs
+    the .mpy files from there; AGENT_SOURCE=1 runs the .py sources."""
+    from agent import ROOT
+
+    monkeypatch.delenv("AGENT_MODULES", raising=False)
+    monkeypatch.delenv("AGENT_SOURCE", raising=False)
+    agent = make_agent(None, name="bundled", csms_url=OFFLINE)
+    agent.wait_log("starting on unix", timeout=60)
+    lib = os.path.join(agent.state, ".lib")
+    assert os.readlink(os.path.join(lib, "ocpp")) == os.path.join(ROOT, "build", "unix", "ocpp")
+    assert os.path.exists(os.path.join(lib, "ocpp", "core", "rpc", "__init__.mpy"))
+    agent.stop()
+    monkeypatch.setenv("AGENT_SOURCE", "1")
+    agent = make_agent(None, name="sources", csms_url=OFFLINE, heap="1024k")
+    agent.wait_log("starting on unix")
+    assert os.readlink(os.path.join(agent.state, ".lib", "ocpp")) == \
+        os.path.join(ROOT, "firmware", "ocpp")

@@ -121,6 +121,7 @@ class FakeBoard:
         return self.selftest
 
     def temperature_c(self):
+        self.temp_reads = getattr(self, "temp_reads", 0) + 1
         return self.temp
 
     def currents_a(self):

@@ -1,12 +1,12 @@
-"""ocpp/chargepoint.py: the charge point's own loops (keepalive: StatusNotification, Heartbeat;
+"""ocpp/model/chargepoint.py: the charge point's own loops (keepalive: StatusNotification, Heartbeat;
 the transaction queue) survive a moment with no heap for a message."""
 import asyncio
 
 import board as unix_board
 from evse.controller import Evse
 from mp_tmp import fresh_dir, rmtree
-from ocpp.chargepoint import ChargePoint
-from ocpp.config import Config
+from ocpp.model.chargepoint import ChargePoint
+from ocpp.core.config import Config
 from store import Store
 
 
@@ -25,7 +25,7 @@ class _ChargePoint:
         config = Config(store, log=_quiet)
         board = unix_board.Board({}, log=_quiet)
         evse = Evse(board, store, log=_quiet)
-        cp = ChargePoint({"charge_point_id": "CP_T"}, board, evse, store, config,
+        cp = ChargePoint({"charge_point_id": "CP_T"}, [evse], store, config,
                          "ws://127.0.0.1:9/CP_T", log=logs.append)
         cp.connected = True
         cp.registration = "Accepted"
@@ -88,3 +88,67 @@ async def test_the_transaction_queue_survives_a_send_with_no_memory():
         assert len(cp.txq) == 0
         assert any("txqueue: MemoryError" in line for line in logs), logs
         task.cancel()
+
+
+async def test_the_transaction_queue_survives_any_error_of_a_send():
+    # A link that breaks under a send, or any fault, must not end the sender: a dead task
+    # would deliver nothing until a reboot.
+    with _ChargePoint() as (cp, logs):
+        sent = []
+
+        async def call(action, payload):
+            sent.append(action)
+            if len(sent) == 1:
+                raise OSError("connection is closed")
+            return {}
+
+        cp.rpc.call = call
+        cp.txq.push("MeterValues", {"connectorId": 1, "meterValue": []})
+        task = asyncio.create_task(cp.txq.run(cp.online))
+        await asyncio.sleep_ms(1300)
+        assert sent == ["MeterValues", "MeterValues"] and len(cp.txq) == 0, sent
+        task.cancel()
+
+
+async def test_the_keepalive_survives_any_error_of_a_send():
+    with _ChargePoint() as (cp, logs):
+        sent = []
+
+        async def call(action, payload):
+            sent.append(action)
+            if len(sent) == 1:
+                raise ValueError("a bug somewhere")
+            return {}
+
+        cp.rpc.call = call
+        task = asyncio.create_task(cp._keepalive())
+        await asyncio.sleep_ms(1300)
+        assert sent[:3] == ["StatusNotification"] * 3, sent  # 0 again after the pause, then 1
+        task.cancel()
+
+
+def test_a_card_while_another_is_handled_waits_its_turn():
+    with _ChargePoint() as (cp, logs):
+        c = cp.connector(1)
+        seen = []
+
+        from ocpp.model import transaction
+
+        async def slow(connector, tag):
+            seen.append(tag)
+            await asyncio.sleep_ms(50)
+
+        real = transaction.present
+        transaction.present = slow
+
+        async def main():
+            cp.card("A")
+            cp.card("A")  # the same card again while it is handled: one presentation
+            cp.card("B")
+            await asyncio.sleep_ms(200)
+
+        try:
+            asyncio.run(main())
+        finally:
+            transaction.present = real
+        assert seen == ["A", "B"], seen

@@ -1,14 +1,19 @@
-# ocpp/config.py and the modules it imports for a moment (config_keys, config_edit,
-# config_get): the OCPP configuration keys (MicroPython).
+# ocpp/core/config/__init__.py and the modules it imports for a moment (keys, load, edit,
+# special, report): the OCPP configuration keys (MicroPython).
 import gc
 import json
 import sys
 
-from lazy_spy import imports_during
+from cache_spy import imports_during
 from mp_tmp import fresh_dir, rmtree
 from store import Store
-from ocpp.config import Config, TooManyKeys
-from ocpp.config_measurands import SUPPORTED_MEASURANDS, measurand_phase
+from ocpp.core.config import Config, TooManyKeys
+from ocpp.core import cache
+from ocpp.core.config.measurands import SUPPORTED_MEASURANDS, measurand_phase
+
+# As on a small board, where a module goes as soon as it is done (mp_test_cache.py: a roomy
+# heap keeps them).
+cache.set_reserve(1 << 30)
 
 CORE_KEYS = (  # OCPP 1.6 section 9.1 with errata v4.0 (3.82 MessageTimeout, 3.89)
     "AllowOfflineTxForUnknownId", "AuthorizationCacheEnabled", "AuthorizeRemoteTxRequests",
@@ -77,11 +82,11 @@ def listing(c, keys=None):
 
 def table():
     # the key table, imported the way the configuration code does (and dropped after)
-    from ocpp import lazy
+    from ocpp.core import cache
     try:
-        return lazy.use("config_keys")
+        return cache.use("core.config.keys")
     finally:
-        lazy.drop("config_keys")
+        cache.done("core.config.keys")
 
 
 def test_every_key_in_get_configuration():
@@ -103,7 +108,7 @@ def test_every_key_in_get_configuration():
         assert got["SecurityProfile"]["value"] == "0"
         assert got["FreeCharging"]["value"] == "false"
         assert "AuthorizationKey" not in got
-        assert "LocalAuthListEnabled" not in got  # its profile is not supported (yet)
+        assert "LocalAuthListEnabled" not in got  # no feature of this firmware declares it
 
 
 def test_get_by_list_with_unknowns():
@@ -190,11 +195,17 @@ def test_not_supported_for_unknown_keys():
         c = env.config()
         assert c.change("NoSuchKey", "1") == "NotSupported"
         assert c.change("x" * 60, "1") == "NotSupported"
-        assert c.change("LocalAuthListEnabled", "false") == "NotSupported"  # profile absent
-        c.set("SupportedFeatureProfiles", "Core,LocalAuthListManagement")
-        assert c.change("LocalAuthListEnabled", "false") == "Accepted"
-        assert c.change("LocalAuthListMaxLength", "5") == "Rejected"  # read-only
-        assert "LocalAuthListEnabled" in as_dict(listing(c)[0])
+        # a key of a profile this firmware does not implement is not a key here
+        assert c.change("LocalAuthListEnabled", "false") == "NotSupported"
+        assert "LocalAuthListEnabled" not in as_dict(listing(c)[0])
+
+
+def test_supported_feature_profiles_come_from_the_registry():
+    from ocpp import registry
+    with Env() as env:
+        c = env.config()
+        assert c.get("SupportedFeatureProfiles") == [p[0] for p in registry.PROFILES]
+        assert c.change("SupportedFeatureProfiles", "Core") == "Rejected"  # read-only
 
 
 def test_accepted_changes_are_typed_persisted_and_survive_a_restart():
@@ -383,6 +394,9 @@ def test_security_profile_only_raised_with_prerequisites():
         assert c.change("SecurityProfile", "1") == "Rejected"  # equal
         assert c.change("SecurityProfile", "0") == "Rejected"  # lower
         c.has_ca_cert = True
+        # on a ws:// URL TLS cannot work: accepted, every reconnect would fail (locked out)
+        assert c.change("SecurityProfile", "2") == "Rejected"
+        c.secure_url = True
         assert c.change("SecurityProfile", "3") == "Rejected"  # no client certificate
         assert c.change("SecurityProfile", "2") == "Accepted"
         c.has_client_cert = True
@@ -423,7 +437,6 @@ def test_set_by_the_agent():
         c = env.config()
         c.set("SupportedFeatureProfiles", ["Core", "SmartCharging", "RemoteTrigger"])
         assert c.get("SupportedFeatureProfiles") == ["Core", "SmartCharging", "RemoteTrigger"]
-        assert "ChargeProfileMaxStackLevel" in as_dict(listing(c)[0])
         c.set("HeartbeatInterval", 300)  # e.g. from BootNotification.conf
         c.set("NumberOfConnectors", "1")
         assert env.saved() == {"HeartbeatInterval": "300"}  # read-only facts stay in RAM
@@ -462,7 +475,7 @@ def old_answer(c, keys=None):
     t = table()
 
     def listed(k):
-        return t.flags(k) & t.ACC_MASK != t.ACC_W and t.present(c, k)
+        return t.flags(k) & t.ACC_MASK != t.ACC_W
 
     def entry(k):
         name, flags = t.name(k), t.flags(k)
@@ -491,7 +504,6 @@ def old_answer(c, keys=None):
 def test_streamed_answer_is_the_json_the_old_code_produced():
     with Env() as env:
         c = env.config(factory={"FreeChargingIdTag": 'quo"te\\'})  # JSON escapes in a value
-        c.set("SupportedFeatureProfiles", "Core,SmartCharging,FirmwareManagement")
         assert c.change("LockCablePermanently", "true") == "Accepted"
         for keys in (None, [], ["HeartbeatInterval"], ["NoSuchKey"], ["a\u00e9\"b", "AuthorizationKey"],
                      ["freechargingidtag", "UnlockConnectorOnEVSideDisconnect", "X", "X",
@@ -500,8 +512,7 @@ def test_streamed_answer_is_the_json_the_old_code_produced():
             assert json.loads(text) == old_answer(c, keys), (keys, text)
         everything = json.loads("".join(c.get_configuration()))["configurationKey"]
         assert as_dict(everything)["FreeChargingIdTag"]["value"] == 'quo"te\\'
-        assert "SupportedFileTransferProtocols" in as_dict(everything)
-        assert len(everything) == len(old_answer(c)["configurationKey"]) > 40
+        assert len(everything) == len(old_answer(c)["configurationKey"]) > 38
 
 
 def test_answer_is_made_a_key_at_a_time():
@@ -529,8 +540,8 @@ def test_streaming_survives_edits_in_between():
 
 def test_configuration_code_is_imported_only_while_it_runs():
     with Env() as env:
-        transient = ("ocpp.config_keys", "ocpp.config_load", "ocpp.config_edit",
-                     "ocpp.config_special", "ocpp.config_get", "ocpp.config_measurands")
+        transient = ("ocpp.core.config.keys", "ocpp.core.config.load", "ocpp.core.config.edit",
+                     "ocpp.core.config.special", "ocpp.core.config.report")
         c = env.config()
         assert c.change("HeartbeatInterval", "60") == "Accepted"
         c.set("MeterValueSampleInterval", 20)
@@ -571,31 +582,25 @@ def test_setting_the_value_in_force_is_free_and_changes_nothing():
 
 # -- the compact key table and what a change loads ------------------------------------------------
 def test_key_table_numbers_names_and_defaults_line_up():
-    from ocpp import lazy
     t = table()
-    try:
-        defaults = lazy.use("config_load").DEFAULTS
-    finally:
-        lazy.drop("config_load")
-        lazy.drop("config_edit")
-        lazy.drop("config_keys")
-    for group in t.KEYS:  # a key number keeps its position in 6 bits; small blocks
-        assert 0 < len(group) <= 64 and len(group) % 2 == 0, len(group)
-        for q in range(0, len(group), 2):
+    for group in t.KEYS:  # a key number keeps its place in 6 bits; small blocks
+        assert 0 < len(group) <= 30 and len(group) % 3 == 0, len(group)
+        for q in range(0, len(group), 3):
             assert isinstance(group[q], str) and isinstance(group[q + 1], int), group[q]
     numbers = list(t.numbers())
     names = [t.name(k) for k in numbers]
-    assert len(set(names)) == len(names) == len(defaults)
+    assert len(set(names)) == len(names) > 38
     for k, name in zip(numbers, names):
         assert t.find(name) == k and t.find(name.upper()) == k, name
     assert t.find("NoSuchKey") == -1 and t.find(5) == -1 and t.find("x" * 51) == -1
     with Env() as env:
         c = env.config()
-        for name, default in zip(names, defaults):  # each default is its own key's value
+        for k, name in zip(numbers, names):  # each default is its own key's value
+            default = t.default(k)
             if default is not None:
                 wire = default if isinstance(default, str) else t.to_wire(
-                    t.flags(t.find(name)) & t.T_MASK, default)
-                assert t.to_wire(t.flags(t.find(name)) & t.T_MASK, c.get(name)) == wire, name
+                    t.flags(k) & t.T_MASK, default)
+                assert t.to_wire(t.flags(k) & t.T_MASK, c.get(name)) == wire, name
 
 
 def test_plain_changes_do_not_load_the_list_and_password_checks():
@@ -607,14 +612,16 @@ def test_plain_changes_do_not_load_the_list_and_password_checks():
                    lambda: c.change("HeartbeatInterval", "x"),
                    lambda: c.change("NumberOfConnectors", "1"),
                    lambda: c.set("HeartbeatInterval", 2)):
-            assert imports_during(fn) == ["config_edit"]
+            used = imports_during(fn)  # the editor (and the key declarations under it)
+            assert used[0] == "core.config.edit" and "core.config.special" not in used, used
         assert c.get("MeterValueSampleInterval") == 10 and c.get("FreeChargingIdTag") == "ABC"
         for fn in (lambda: c.change("MeterValuesSampledData", "Voltage"),
                    lambda: c.change("ConnectorPhaseRotation", "0.RST"),
                    lambda: c.change("AuthorizationKey", KEY_HEX),
                    lambda: c.change("SecurityProfile", "1")):
-            assert "config_special" in imports_during(fn)
+            assert "core.config.special" in imports_during(fn)
         assert c.get("SecurityProfile") == 1 and c.get("ConnectorPhaseRotation") == ["0.RST"]
-        assert imports_during(lambda: listing(c)) == ["config_get"]
-        for name in ("ocpp.config_special", "ocpp.config_edit", "ocpp.config_keys"):
+        used = imports_during(lambda: listing(c))
+        assert used[0] == "core.config.report" and "core.config.edit" not in used, used
+        for name in ("ocpp.core.config.special", "ocpp.core.config.edit", "ocpp.core.config.keys"):
             assert name not in sys.modules, name

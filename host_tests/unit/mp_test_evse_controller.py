@@ -258,3 +258,21 @@ async def test_status_fields_for_the_simulator_status():
     await run(e, c, 10)
     s = e.status_fields()
     assert s["faults"] == ["rcd"] and s["error_code"] == "GroundFailure" and not s["relay_closed"]
+
+
+async def test_the_temperature_is_read_once_a_second_not_every_step():
+    # Reading a thermistor is float maths: once a second is enough (the control step runs
+    # every 10 ms, and the contactor must never wait behind it).
+    e, b, c, _ = make()
+    await run(e, c, 100)
+    b.temp_reads = 0
+    await run(e, c, 3000)
+    assert 2 <= b.temp_reads <= 4, b.temp_reads
+
+
+async def test_the_outlet_is_described_to_the_side_above():
+    e, b, c, _ = make()
+    assert (e.phases, e.voltage, e.max_current_a, e.has_lock) == (3, 230, 32, False)
+    assert e.select_phase(2) is None  # no phase relay fitted on this board
+    e.led("charging")
+    assert e.lock(True) is None

@@ -2,7 +2,7 @@
 import asyncio
 import json
 
-from ocpp import rpc
+from ocpp.core import rpc
 
 
 class FakeWs:
@@ -28,9 +28,28 @@ class FakeWs:
         self.sent.append(json.loads(text))
 
 
+class FakeOp:
+    """Stands in sys.modules for ocpp/ops/<Action>.py: handle() calls the test's handler."""
+
+    def __init__(self, handler):
+        self._handler = handler
+
+    async def handle(self, context, payload):
+        return await self._handler(payload)
+
+
 def make(handlers=None):
+    """An Rpc whose ops are the test's handlers ({action: async fn(payload)}), registered as
+    the op modules the real dispatch loads (ocpp.ops.<Action> in sys.modules)."""
+    import sys
+
+    handlers = handlers or {}
+    for name in [m for m in sys.modules if m.startswith("ocpp.ops.")]:
+        del sys.modules[name]  # a fake of an earlier test
+    for action, handler in handlers.items():
+        sys.modules["ocpp.ops." + action] = FakeOp(handler)
     logs = []
-    r = rpc.Rpc(handlers or {}, logs.append, timeout_s=1)
+    r = rpc.Rpc(logs.append, timeout_s=1, answers=lambda action: action in handlers)
     ws = FakeWs()
     r.ws = ws
     return r, ws, logs
@@ -111,18 +130,18 @@ async def test_handler_exception_becomes_internal_error():
 
 
 async def test_out_of_memory_while_validating_is_answered_and_keeps_going():
-    from ocpp import lazy
+    from ocpp.core import cache
 
     async def on_reset(payload):
         return {"status": "Accepted"}
 
     r, ws, logs = make({"Reset": on_reset})
-    real_use = lazy.use
+    real_use = cache.use
 
     def no_room(name):
         raise MemoryError("memory allocation failed")
 
-    lazy.use = no_room
+    cache.use = no_room
     try:
         reply = await handle(r, ws, [2, "m1", "Reset", {"type": "Soft"}])
         assert reply[:3] == [4, "m1", "InternalError"], reply
@@ -137,7 +156,7 @@ async def test_out_of_memory_while_validating_is_answered_and_keeps_going():
         except rpc.CallError as e:
             assert e.code == "InternalError", e.code
     finally:
-        lazy.use = real_use
+        cache.use = real_use
     reply = await handle(r, ws, [2, "m2", "Reset", {"type": "Soft"}])
     assert reply == [3, "m2", {"status": "Accepted"}], reply
     assert any("MemoryError" in line for line in logs), logs
@@ -355,7 +374,7 @@ async def test_streamed_answer_failing_on_a_closed_link_raises():
 async def test_get_configuration_op_streams_the_configuration():
     from mp_tmp import fresh_dir, rmtree
     from store import Store
-    from ocpp.config import Config
+    from ocpp.core.config import Config
 
     class Cp:
         pass
@@ -365,7 +384,9 @@ async def test_get_configuration_op_streams_the_configuration():
         cp = Cp()
         cp.config = Config(Store(path), log=lambda line: None)
         logs = []
-        r = rpc.Rpc({}, logs.append, timeout_s=1, ops=("GetConfiguration",), context=cp)
+        make()  # no fake op modules left: the real ocpp/ops/GetConfiguration.py is used
+        r = rpc.Rpc(logs.append, timeout_s=1, answers=lambda a: a == "GetConfiguration",
+                    context=cp)
         ws = FakeWs()
         r.ws = ws
         reply = await handle(r, ws, [2, "g1", "GetConfiguration", {}])
@@ -384,3 +405,61 @@ async def test_get_configuration_op_streams_the_configuration():
         assert reply[:3] == [4, "g3", "OccurenceConstraintViolation"], reply
     finally:
         rmtree(path)
+
+
+async def test_an_escaped_surrogate_pair_is_one_character_and_goes_back_out_as_utf8():
+    seen = []
+
+    async def on_start(payload):
+        seen.append(payload["idTag"])
+        raise rpc.CallError(rpc.PROPERTY_CONSTRAINT_VIOLATION, "no " + payload["idTag"])
+
+    r, ws, _ = make({"RemoteStartTransaction": on_start})
+    # "\ud83d\ude00" is valid JSON for U+1F600; an escaped backslash before a u is no escape
+    await r.handle_text(ws, '[2,"s1","RemoteStartTransaction",{"idTag":"A\\ud83d\\ude00\\\\ud83d"}]')
+    assert seen == ["A\U0001F600\\ud83d"], seen
+    text = ws.texts[-1]
+    assert "\U0001F600" in text and text.encode().decode("utf-8") == text
+    assert json.loads(text)[:3] == [4, "s1", "PropertyConstraintViolation"]
+
+
+async def test_an_unpaired_surrogate_is_refused_with_a_callerror():
+    seen = []
+
+    async def on_start(payload):
+        seen.append(payload)
+        return {"status": "Accepted"}
+
+    r, ws, _ = make({"RemoteStartTransaction": on_start})
+    reply = await handle(r, ws, '[2,"s2","RemoteStartTransaction",{"idTag":"A\\ud83dB"}]')
+    assert reply[:3] == [4, "s2", "FormationViolation"] and "surrogate" in reply[3], reply
+    assert seen == []
+    reply = await handle(r, ws, '[2,"s3","RemoteStartTransaction",{"idTag":"\\ude00"}]')
+    assert reply[:3] == [4, "s3", "FormationViolation"], reply
+    reply = await handle(r, ws, [2, "s4", "RemoteStartTransaction", {"idTag": "T\u00e9"}])
+    assert reply == [3, "s4", {"status": "Accepted"}], reply
+
+
+async def test_a_link_lost_under_a_send_is_not_connected():
+    # The transaction queue and the keepalive wait for the next link on NotConnected: an
+    # error of the socket itself must not reach them (before, it killed their tasks).
+    r, ws, _ = make()
+
+    async def broken(text):
+        ws.closed = True
+        raise OSError("connection is closed")
+
+    ws.send = broken
+    try:
+        await r.call("Heartbeat", {})
+        assert False, "no NotConnected"
+    except rpc.NotConnected:
+        pass
+
+
+async def test_a_binary_message_is_answered_and_the_link_kept():
+    r, ws, logs = make()
+    await r.handle_too_big(ws, 10, b"\x00\x01\x02", 16384, True)
+    assert ws.sent[-1][:3] == [4, "-1", "FormationViolation"], ws.sent
+    await r.handle_too_big(ws, 40, b'[2,"bin-7","Reset",{"type":"Soft"}]', 16384, True)
+    assert ws.sent[-1][:3] == [4, "bin-7", "FormationViolation"], ws.sent

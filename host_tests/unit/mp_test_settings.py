@@ -1,6 +1,6 @@
 # config.json loading and the OCPP URL rules (MicroPython).
 import settings
-from ocpp.clock import Clock, parse_iso
+from ocpp.core.clock import Clock, parse_iso
 
 
 def cfg(**kw):

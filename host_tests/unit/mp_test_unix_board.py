@@ -77,9 +77,46 @@ def test_bad_commands_are_answered_not_raised():
 def test_card_reaches_the_agent():
     b = make()
     got = []
-    b.on_card = got.append
+    b.on_card = lambda tag, connector: got.append((tag, connector))
     assert run(b, "card ABC123")["ok"]
-    assert got == ["ABC123"]
+    assert run(b, "card 7")["ok"]  # a one-word idTag, not a connector number
+    assert got == [("ABC123", None), ("7", None)]  # the charge point's one reader
+
+
+def test_every_ev_command_takes_a_connector_number():
+    b = board.Board({"sim": {"connectors": 2}}, log=lambda m: None)
+    got = []
+    b.on_card = lambda tag, connector: got.append((tag, connector))
+    assert b.connectors == 2 and b.outlet(1) is b and b.outlet(2) is not b
+    assert run(b, "plug 2") == {"ok": True, "ev_state": "B"}
+    assert b.ev_state == "A" and b.outlet(2).ev_state == "B"
+    assert run(b, "charge 2")["ok"] and b.outlet(2).ev_state == "C"
+    assert run(b, "charge")["ok"] is False  # connector 1 has no EV
+    assert run(b, "card TAG 2")["ok"] and got == [("TAG", 2)]
+    assert run(b, "ev_max 10 2")["ev_max_a"] == 10 and b.outlet(2).ev_max_a == 10
+    assert b.ev_max_a != 10
+    assert run(b, "fault rcd 2")["faults"] == ["rcd"] and b.faults == []
+    assert run(b, "status 2")["ev_state"] == "C" and run(b, "status 2")["connector"] == 2
+    assert run(b, "status")["ev_state"] == "A"
+    assert run(b, "clear 2")["ok"] and b.outlet(2).faults == []
+    r = run(b, "plug 3")
+    assert r["ok"] is False and "connector 3" in r["error"]
+    for bad in ({"connectors": 0}, {"connectors": "2"}, {"connectors": 99}):
+        try:
+            board.Board({"sim": bad}, log=lambda m: None)
+            assert False, bad
+        except ValueError as e:
+            assert "sim.connectors" in str(e)
+
+
+def test_net_down_and_up_tell_the_agent():
+    b = make()
+    seen = []
+    b.on_network = seen.append
+    assert run(b, "net down") == {"ok": True, "network": False}
+    assert run(b, "status")["network"] is False
+    assert run(b, "net up") == {"ok": True, "network": True}
+    assert seen == [False, True]
 
 
 class FakeClock:
@@ -163,7 +200,7 @@ def test_status_keeps_its_contract_fields_and_the_agent_overrides():
     for k in ("pilot_state", "pwm_duty", "offered_a", "relay_closed", "energy_wh", "power_w",
               "connector_status", "transaction_id", "faults", "heap"):
         assert k in s, k
-    b.status_fields = lambda: {"connector_status": "Available", "energy_wh": 1234}
+    b.status_fields = lambda n: {"connector_status": "Available", "energy_wh": 1234}
     s = run(b, "status")
     assert s["connector_status"] == "Available" and s["energy_wh"] == 1234
 
@@ -188,7 +225,7 @@ def answer(b, line):
     return w.line(), w.writes
 
 
-def agent_fields():
+def agent_fields(n=1):
     return {"pilot_state": "B", "pwm_duty": 26.7, "offered_a": 16.0, "relay_closed": False,
             "energy_wh": 1234, "power_w": 0, "faults": [], "error_code": "NoError",
             "connector_status": "Preparing", "transaction_id": 7, "registration": "Accepted"}
@@ -221,7 +258,7 @@ def test_other_replies_on_the_wire_and_errors_keep_the_line_well_formed():
     r = json.loads(answer(b, "fly away\n")[0])
     assert r["ok"] is False and "fly" in r["error"]
 
-    def broken():
+    def broken(n):
         raise MemoryError
 
     b.status_fields = broken

@@ -4,9 +4,13 @@ import json
 import random
 import sys
 
-from lazy_spy import imports_during
-from ocpp import lazy, validate
-from ocpp.validate import validate as check
+from cache_spy import imports_during
+from ocpp.core import cache, validate
+from ocpp.core.validate import validate as check
+
+# As on a small board, where a module goes as soon as it is done (mp_test_cache.py: a roomy
+# heap keeps them).
+cache.set_reserve(1 << 30)
 
 FORMATION = "FormationViolation"
 OCCURENCE = "OccurenceConstraintViolation"
@@ -289,15 +293,15 @@ def test_worst_problem_is_reported_first():
 
 def table_modules():
     """Every generated table module: [(k, module b<k>)] (imported; dropped by drop_tables())."""
-    count = lazy.use("schemas").BUCKETS
-    return [(k, lazy.use("schemas.b%d" % k)) for k in range(count)]
+    count = cache.use("core.validate.schemas").BUCKETS
+    return [(k, cache.use("core.validate.schemas.b%d" % k)) for k in range(count)]
 
 
 def drop_tables():
     for name in list(sys.modules):
-        if name.startswith("ocpp.schemas."):
-            lazy.drop(name[len("ocpp."):])
-    lazy.drop("schemas")
+        if name.startswith("ocpp.core.validate.schemas."):
+            cache.evict(name[len("ocpp."):])
+    cache.evict("core.validate.schemas")
 
 
 def u16(meta, i):
@@ -364,7 +368,7 @@ def test_tables_are_well_formed():
 
 
 def test_validation_loads_one_table_and_drops_it():
-    buckets = lazy.use("schemas").BUCKETS
+    buckets = cache.use("core.validate.schemas").BUCKETS
     drop_tables()
     try:
         for name, payload in VALID[:6] + (("Reset", {"type": 1}), ("FlyToTheMoon", {}),
@@ -373,11 +377,11 @@ def test_validation_loads_one_table_and_drops_it():
             imported = imports_during(lambda: (problem.append(validate.validate(name, payload)),
                                                validate.known(name)))
             # the texts of a description only for an invalid payload
-            words = () if problem[0] is None else ("validate_text",)
-            assert imported and set(imported) <= {"schemas", "schemas.b%d" % (
+            words = () if problem[0] is None else ("core.validate.text",)
+            assert imported and set(imported) <= {"core.validate.schemas", "core.validate.schemas.b%d" % (
                 len(name) % buckets)} | set(words), (name, imported)
-            assert not [m for m in sys.modules if m.startswith("ocpp.schemas")
-                        or m == "ocpp.validate_text"], name
+            assert not [m for m in sys.modules if m.startswith("ocpp.core.validate.schemas")
+                        or m == "ocpp.core.validate.text"], name
     finally:
         drop_tables()
 
@@ -442,7 +446,7 @@ def test_fuzz_every_value_at_every_field_never_raises():
 
 def allocated(name, payload):
     """Bytes one validation of `payload` allocates, its table module already loaded."""
-    table = lazy.use("schemas.b%d" % (len(name) % lazy.use("schemas").BUCKETS))
+    table = cache.use("core.validate.schemas.b%d" % (len(name) % cache.use("core.validate.schemas").BUCKETS))
     assert check(name, payload, table) is None, check(name, payload, table)
     gc.collect()
     before = gc.mem_alloc()

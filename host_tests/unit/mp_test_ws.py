@@ -1,9 +1,12 @@
-# WebSocket client (firmware/ocpp/ws.py) against a fake socket, under MicroPython.
+# WebSocket client (firmware/ocpp/core/ws/__init__.py) against a fake socket, under MicroPython.
 import asyncio
 import binascii
 import sys
 
-from ocpp import lazy, ws
+from ocpp.core import cache, ws
+# As on a small board, where the client's rarely used code goes as soon as it is done (in a roomy
+# heap it would stay cached: mp_test_cache.py).
+cache.set_reserve(1 << 30)
 from ws_fakes import (OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG, OP_TEXT, TX_CHUNK,
                       FakeSocket, frame, open_fake, parse_client_frames, request_headers,
                       server_answer)
@@ -161,8 +164,8 @@ async def test_handshake_refuses_header_injection():
 
 # -- sending -----------------------------------------------------------------------------------
 def test_viper_and_plain_masks_agree():
-    wsmask = lazy.use("wsmask")
-    lazy.drop("wsmask")
+    wsmask = cache.use("core.ws.mask")
+    cache.done("core.ws.mask")
     assert ws._mask is not wsmask.mask_py  # the unix port has the viper emitter
     key = b"\x12\x34\x56\x78"
     for start, n, phase in ((0, 0, 0), (0, 9, 0), (3, 17, 1), (5, 33, 2), (1, 64, 7)):
@@ -354,11 +357,17 @@ async def test_recv_fragmented_message_with_ping_between_fragments():
     assert parse_client_frames(sock.take_sent()) == [(True, OP_PONG, b"are you there", 0)]
 
 
-async def test_binary_messages_are_skipped():
+async def test_binary_messages_are_reported_and_the_link_stays():
+    # OCPP-J is text only: a binary message is read and dropped, and the caller told (it
+    # answers it with a CALLERROR); the connection goes on.
     c, sock = await open_fake(ws)
     sock.feed(frame(OP_BINARY, b"\x00\x01" * 5000))
-    sock.feed(frame(OP_BINARY, b"ab", fin=False) + frame(OP_CONT, b"cd"))
+    sock.feed(frame(OP_BINARY, b'[2,"b', fin=False) + frame(OP_CONT, b'1"]'))
     sock.feed(frame(OP_TEXT, "text"))
+    e = await araises(ws.MessageTooBig, c.recv())
+    assert e.binary and e.size == 10000 and e.head == b"\x00\x01" * 32, (e.size, e.head)
+    e = await araises(ws.MessageTooBig, c.recv())
+    assert e.binary and e.head == b'[2,"b1"]', e.head
     assert await c.recv() == "text"
     assert not c.closed
 
@@ -457,8 +466,8 @@ async def test_close_gives_up_on_a_silent_server():
     await c.close()
     waited = asyncio.ticks_diff(asyncio.ticks(), t0)
     assert sock.closed and c.closed
-    wait_ms = lazy.use("wsclose").CLOSE_WAIT_MS
-    lazy.drop("wsclose")
+    wait_ms = cache.use("core.ws.closing").CLOSE_WAIT_MS
+    cache.done("core.ws.closing")
     assert waited >= wait_ms - 100, waited
 
 
@@ -568,15 +577,14 @@ async def test_cancelled_between_messages_keeps_the_connection():
     assert await c.recv() == "fine"
 
 
-# -- code loaded only while it runs (ocpp/lazy.py) ---------------------------------------------
-LAZY = ("ocpp.wsopen", "ocpp.wstls", "ocpp.wsclose", "ocpp.wsdiscard", "ocpp.wsdescribe",
-        "ocpp.wsmask")
+# -- code loaded only while it runs (ocpp/core/cache.py) ---------------------------------------------
+LAZY = ("ocpp.core.ws.opening", "ocpp.core.ws.secure", "ocpp.core.ws.closing", "ocpp.core.ws.discard", "ocpp.core.ws.describe",
+        "ocpp.core.ws.mask")
 
 
 def loaded():
     """The lazily loaded parts of the WebSocket client now in sys.modules or the package."""
-    import ocpp
-    return [m for m in LAZY if m in sys.modules or m[5:] in ocpp.__dict__]
+    return [m for m in LAZY if m in sys.modules or m.split(".")[-1] in ws.__dict__]
 
 
 class Trap:
@@ -632,6 +640,8 @@ async def test_every_end_of_a_connection_drops_its_code():
     sock.feed(frame(OP_TEXT, "x" * 100) + frame(OP_BINARY, b"y") + frame(OP_TEXT, "ok"))
     await araises(ws.MessageTooBig, c.recv())
     assert loaded() == [], loaded()
+    await araises(ws.MessageTooBig, c.recv())  # the binary one
+    assert loaded() == [], loaded()
     assert await c.recv() == "ok" and loaded() == [], loaded()
 
 
@@ -642,13 +652,13 @@ async def test_close_works_again_once_its_module_was_dropped_and_reimported():
         await c.close(code, "bye")
         assert parse_client_frames(sock.take_sent()) == [
             (True, OP_CLOSE, close_payload(code, b"bye"), 0)]
-        assert c.close_code == code and sock.closed and "ocpp.wsclose" not in sys.modules
+        assert c.close_code == code and sock.closed and "ocpp.core.ws.closing" not in sys.modules
         await c.close()  # closed already: nothing is sent
         assert sock.take_sent() == b""
     c, _ = await open_fake(ws)
     await araises(ValueError, c.close(1005))  # reserved: never on the wire
     await araises(ValueError, c.close(1000, "r" * 124))
-    assert not c.closed and "ocpp.wsclose" not in sys.modules
+    assert not c.closed and "ocpp.core.ws.closing" not in sys.modules
 
 
 async def test_ws_connect_never_loads_the_tls_module():
@@ -662,20 +672,21 @@ async def test_ws_connect_never_loads_the_tls_module():
         return stream, stream
 
     trap = Trap()
-    sys.modules["ocpp.wstls"] = trap
+    sys.modules["ocpp.core.ws.secure"] = trap
     aio.open_connection = fake_open
     try:
         c = await ws.connect("ws://cs.example:9000/ocpp/CP_1", timeout_ms=2000)
         assert c.subprotocol == "ocpp1.6" and not c.closed
         assert seen == [("cs.example", 9000, None, None)], seen
         await c.close()
-        assert trap.touched == [] and sys.modules["ocpp.wstls"] is trap
+        assert trap.touched == []
         # the trap does catch a use of the TLS module: ws.tls_context() goes there
+        sys.modules["ocpp.core.ws.secure"] = trap  # (the close may have evicted it)
         raises(AttributeError, getattr, ws, "tls_context")
         assert trap.touched == ["tls_context"], trap.touched
     finally:
         aio.open_connection = real_open
-        sys.modules.pop("ocpp.wstls", None)
+        sys.modules.pop("ocpp.core.ws.secure", None)
     assert loaded() == [], loaded()
 
 
@@ -718,14 +729,14 @@ async def test_abandoned_fragmented_message_names_the_cause():
 
 async def test_close_without_memory_for_its_code_still_lets_the_socket_go():
     c, sock = await open_fake(ws)
-    real_use = lazy.use
+    real_use = cache.use
 
     def no_memory(name):
         raise MemoryError
 
-    lazy.use = no_memory
+    cache.use = no_memory
     try:
         await araises(MemoryError, c.close())
     finally:
-        lazy.use = real_use
+        cache.use = real_use
     assert c.closed and sock.closed

@@ -1,7 +1,7 @@
 """GetConfiguration: the values of the named keys (all without a list); unknown ones listed.
 The answer is streamed (rpc.Streamed): made and sent a key at a time, never held whole."""
-from ocpp import rpc
-from ocpp.config import TooManyKeys
+from ocpp.core import rpc
+from ocpp.core.config import TooManyKeys
 
 
 async def handle(cp, payload):

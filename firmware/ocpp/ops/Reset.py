@@ -1,7 +1,17 @@
-"""Reset Soft or Hard: transactions stop first (SoftReset / HardReset), then the agent restarts
-and boots again (OCPP 1.6 section 5.14). A soft reset waits a little for its StopTransaction to
-be delivered; a hard one leaves it queued on flash for after the reboot."""
+"""Reset Soft or Hard: transactions stop first (reason SoftReset / HardReset), then the agent
+restarts and boots again (OCPP 1.6 section 5.14). The queue gets a bounded moment to deliver
+the StopTransactions before the restart (what it cannot send goes after the reboot, from flash):
+a soft reset waits for the EV to stop drawing and up to _SOFT_WAIT_MS, a hard one opens at once
+and waits up to _HARD_WAIT_MS.
+
+    {"type": Hard | Soft}  ->  {"status": Accepted}
+"""
 import asyncio
+
+from micropython import const
+
+_SOFT_WAIT_MS = const(10000)
+_HARD_WAIT_MS = const(3000)
 
 
 async def handle(cp, payload):
@@ -9,12 +19,16 @@ async def handle(cp, payload):
 
     async def restart():
         hard = kind == "Hard"
-        await cp.connector.stop("HardReset" if hard else "SoftReset", graceful=not hard)
-        if not hard:
-            for _ in range(100):
-                if not len(cp.txq) or not cp.online():
-                    break
-                await asyncio.sleep_ms(100)
-        await cp.restart(kind)
+        for c in cp.connectors:
+            await c.stop("HardReset" if hard else "SoftReset", graceful=not hard)
+        waited = 0
+        while len(cp.txq) and cp.online() and waited < (_HARD_WAIT_MS if hard else _SOFT_WAIT_MS):
+            await asyncio.sleep_ms(100)
+            waited += 100
+        for c in cp.connectors:
+            c.evse.allow(False)
+            c.evse.persist()
+        await cp.drop_link("reset")
+        cp.finish(kind)
 
     return {"status": "Accepted"}, restart

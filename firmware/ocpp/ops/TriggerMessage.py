@@ -1,33 +1,24 @@
-"""TriggerMessage (Remote Trigger profile): answer first, then send what was asked for
-(OCPP 1.6 section 5.17). BootNotification is refused once accepted (errata 3.35); the
-Firmware Management notifications are not implemented."""
-NUM_CONNECTORS = 1
+"""TriggerMessage (Remote Trigger profile): answer first, then send what was asked for (OCPP 1.6
+section 5.17). What can be asked for is what the registry says this charge point sends and
+whose module (ocpp/ops/<Action>.py) has trigger(cp, connectorId): anything else is
+NotImplemented. trigger() gives the sending to run after the answer, or None to refuse
+(BootNotification once accepted, errata 3.35).
+
+    {"requestedMessage", "connectorId"?}  ->  {"status": Accepted | Rejected | NotImplemented}
+"""
+from ocpp.core import cache
 
 
 async def handle(cp, payload):
     what = payload["requestedMessage"]
     connector_id = payload.get("connectorId")
-    if connector_id is not None and connector_id not in (0, cp.connector.n):
+    if connector_id is not None and connector_id > cp.n:
         return {"status": "Rejected"}
-    if what == "BootNotification":
-        return {"status": "Rejected"}
-    if what not in ("Heartbeat", "MeterValues", "StatusNotification"):
+    trigger = getattr(cache.use("ops." + what), "trigger", None) \
+        if cache.use("registry").sends(what) else None
+    if trigger is None:
         return {"status": "NotImplemented"}
-
-    async def send():
-        if what == "Heartbeat":
-            await cp.send_quietly("Heartbeat", {})
-        elif what == "StatusNotification":
-            for c in ((connector_id,) if connector_id is not None
-                      else range(NUM_CONNECTORS + 1)):
-                await cp.status_notification(c)
-        else:
-            c = cp.connector
-            mv = c.meter_value(cp.config.get("MeterValuesSampledData"), "Trigger")
-            msg = {"connectorId": c.n, "meterValue": [mv]}
-            tx_id = c.transaction_id()
-            if tx_id is not None:
-                msg["transactionId"] = tx_id
-            await cp.send_quietly("MeterValues", msg)
-
+    send = trigger(cp, connector_id)
+    if send is None:
+        return {"status": "Rejected"}
     return {"status": "Accepted"}, send

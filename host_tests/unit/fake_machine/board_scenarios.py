@@ -248,18 +248,21 @@ async def start_network_clock_and_cards(name):
     import network
     import ntptime
 
-    network.reset_world(ap=("depot", "secret"))
+    network.reset_world(ap=("depot", "secret"), port=_port(name))
     b = bench.board
     times = []
     b.on_time = lambda: times.append(1)
     cards = []
     b.on_card = cards.append
-    await b.start(None)
+    changes = []
+    b.on_network = changes.append
+    await b.start()
     for _ in range(50):
         await asyncio.sleep_ms(20)
         if b.net.isconnected() and times:
             break
     assert b.net.isconnected() and ntptime.calls == ["ntp.example"] and times == [1]
+    assert changes == [True]  # the agent is told at once: it connects without waiting
     bench.chip.present(Card(b"\x04\x11\x22\x33\x44\x55\x66"))
     for _ in range(30):
         await asyncio.sleep_ms(50)
@@ -280,7 +283,7 @@ async def wifi_reconnects(name):
     net.check_ms = 20
     net.backoff_min_ms = 20
     net._backoff = 20
-    network.reset_world(ap=None)  # access point not there yet
+    network.reset_world(ap=None, port=_port(name))  # access point not there yet
     task = asyncio.create_task(net.run())
     await asyncio.sleep_ms(150)
     assert not net.isconnected() and network.connects >= 1
@@ -304,9 +307,15 @@ async def wrong_password_is_not_fatal(name):
     bench = Bench(name, {"wifi": {"ssid": "depot", "password": "nope"}})
     import network
 
-    network.reset_world(ap=("depot", "secret"))
-    assert await bench.board.net.join() is False
-    assert any("join failed" in m for m in bench.logs)
+    for ap in (("depot", "secret"), ("elsewhere", "nope")):  # wrong password, no such AP
+        network.reset_world(ap=ap, port=_port(name))
+        bench.board.net.join_timeout_ms = 600000  # a failure code ends the attempt, not this
+        assert await asyncio.wait_for_ms(bench.board.net.join(), 5000) is False
+        assert any("join failed" in m for m in bench.logs)
+
+
+def _port(name):
+    return "esp32" if name.startswith("esp32") else "rp2"
 
 
 async def evse_session(name):

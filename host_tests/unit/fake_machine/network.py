@@ -1,23 +1,26 @@
 """A simulated ``network`` module (WLAN station) for the board tests on the unix port.
 
-World side: ``access_point`` is the (ssid, password) in range or None; ``link_up`` can be set
-False to drop an established link; ``connects`` counts connect() calls.
+World side: ``access_point`` is the (ssid, password) in range or None; ``connects`` counts
+connect() calls; reset_world(port=...) picks the status codes of the port being simulated,
+which differ: rp2 (cyw43) fails with negative codes, esp32 with 200-204 and succeeds with 1010.
 """
 STA_IF = 0
 AP_IF = 1
-STAT_IDLE = 0
-STAT_CONNECTING = 1
-STAT_WRONG_PASSWORD = -3
-STAT_NO_AP_FOUND = -2
-STAT_GOT_IP = 3
+_CODES = {  # IDLE, CONNECTING, GOT_IP, NO_AP_FOUND, WRONG_PASSWORD
+    "rp2": (0, 1, 3, -2, -3),
+    "esp32": (1000, 1001, 1010, 201, 202),
+}
+STAT_IDLE, STAT_CONNECTING, STAT_GOT_IP, STAT_NO_AP_FOUND, STAT_WRONG_PASSWORD = _CODES["rp2"]
 
 access_point = None
 connects = 0
 _wlans = {}
 
 
-def reset_world(ap=None):
+def reset_world(ap=None, port="rp2"):
     global access_point, connects
+    global STAT_IDLE, STAT_CONNECTING, STAT_GOT_IP, STAT_NO_AP_FOUND, STAT_WRONG_PASSWORD
+    STAT_IDLE, STAT_CONNECTING, STAT_GOT_IP, STAT_NO_AP_FOUND, STAT_WRONG_PASSWORD = _CODES[port]
     access_point = ap
     connects = 0
     _wlans.clear()
@@ -36,7 +39,7 @@ class WLAN:
         if w is None:
             w = object.__new__(cls)
             w._active = False
-            w._status = STAT_IDLE
+            w._status = None
             w._ssid = None
             _wlans[iface] = w
         return w
@@ -73,7 +76,7 @@ class WLAN:
         return self._status == STAT_GOT_IP
 
     def status(self, *a):
-        return self._status
+        return STAT_IDLE if self._status is None else self._status
 
     def ifconfig(self, *a):
         return ("192.168.4.2", "255.255.255.0", "192.168.4.1", "192.168.4.1")

@@ -1,0 +1,54 @@
+"""TLS for wss:// (security profiles 2 and 3): the verifying client context, PEM to DER.
+
+Reached as ws.tls_context() and ws.pem_to_der(), which import this module for the call and
+drop it after (ocpp/core/ws/__init__.py); a charge point on ws:// never loads it.
+"""
+
+
+def pem_to_der(pem):
+    """The first PEM block of `pem` (bytes) as DER bytes: base64 between the BEGIN and END lines.
+    (MicroPython's TLS refuses PEM for certificates and keys.)"""
+    import binascii
+
+    begin = pem.find(b"-----BEGIN")
+    body = pem.find(b"\n", begin) + 1
+    end = pem.find(b"-----END", body)
+    if begin < 0 or body <= 0 or end < 0:
+        raise ValueError("not a PEM block (no -----BEGIN/-----END lines)")
+    try:
+        return binascii.a2b_base64(pem[body:end])
+    except ValueError:
+        raise ValueError("bad base64 inside the PEM block")
+
+
+def _der(data):
+    return pem_to_der(data) if data.lstrip()[:5] == b"-----" else data
+
+
+def tls_context(ca_der=None, cert_der=None, key_der=None):
+    """A TLS client context that verifies the server against the CA certificate `ca_der`
+    (security profile 2); with cert_der and key_der it also presents a client certificate
+    (profile 3). DER is expected; PEM is converted. There is no fallback to an unverified
+    connection: without a CA certificate this raises ValueError.
+
+    ws.connect() passes the URL's host as server_hostname, so the certificate's name is checked
+    too."""
+    import tls
+
+    if not ca_der:
+        raise ValueError("wss:// needs a CA certificate to verify the server; refusing to "
+                         "connect without verification")
+    ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
+    ctx.verify_mode = tls.CERT_REQUIRED
+    try:
+        ctx.load_verify_locations(_der(ca_der))
+    except ValueError as e:
+        raise ValueError("cannot load the CA certificate: %s" % e)
+    if cert_der or key_der:
+        if not (cert_der and key_der):
+            raise ValueError("a client certificate needs both the certificate and its key")
+        try:
+            ctx.load_cert_chain(_der(cert_der), _der(key_der))
+        except ValueError as e:
+            raise ValueError("cannot load the client certificate/key: %s" % e)
+    return ctx
