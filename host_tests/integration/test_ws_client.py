@@ -246,6 +246,13 @@ def test_wss_with_a_cert_signed_by_the_ca(tmp_path, pki):
         outs = run_client(tmp_path, ECHO, url="wss://localhost:%d/x" % srv.port,
                           ca=pki["ca_cert_pem"])
         check_echo(outs)
+        # a bundle: another root first, the server's CA second (a central system rotating its
+        # certificate keeps both trusted for a while)
+        bundle = tmp_path / "bundle.pem"
+        bundle.write_bytes(open(pki["untrusted_ca_cert_pem"], "rb").read()
+                           + open(pki["ca_cert_pem"], "rb").read())
+        outs = run_client(tmp_path, ECHO, url="wss://localhost:%d/x" % srv.port, ca=str(bundle))
+        check_echo(outs)
 
 
 def test_wss_with_an_untrusted_cert_fails_clearly(tmp_path, pki):

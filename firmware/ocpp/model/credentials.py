@@ -33,13 +33,13 @@ def credentials(cp):
 
 
 def _cert(cp, key):
-    """A certificate or key named in config.json (`key`), as DER; PEM files are converted."""
+    """A certificate or key file named in config.json (`key`), as it is: PEM (a CA bundle may
+    hold several certificates) or DER; ws.tls_context() reads both."""
     name = cp.settings.get(key)
     if not name:
         return None
     with open(name, "rb") as f:
-        data = f.read()
-    return ws.pem_to_der(data) if data.startswith(b"-----") else data
+        return f.read()
 
 
 def fall_back(cp):

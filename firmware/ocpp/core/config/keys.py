@@ -40,8 +40,10 @@ F_MIN1 = const(64)  # the lowest value is 1 (else 0)
 LIMIT = const(128)  # limit * LIMIT: the limit shares the small int (no heap object)
 
 _MAX_KEY_LEN = const(50)
+# Keys with rules of their own (seed 003)
 LOCK = "LockCablePermanently"
 UNLOCK = "UnlockConnectorOnEVSideDisconnect"
+RAW_KEY = "UseAuthorizationKeyWithoutDecoding"
 
 
 def _gather():

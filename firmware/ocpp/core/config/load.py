@@ -5,8 +5,6 @@ ocpp/core/config/edit.py. Imported for that moment only.
 from ocpp.core import cache
 from ocpp.core.config import TABLE
 
-RAW_KEY = "UseAuthorizationKeyWithoutDecoding"
-
 
 def load(cfg, factory):
     """Stored values, then factory values, then defaults, each validated (Config.__init__)."""
@@ -56,7 +54,7 @@ def load(cfg, factory):
                 v, why = parse(cfg, k, chosen[k])
                 if why:
                     raise ValueError("ocpp_keys.%s: %s" % (key, why))
-            elif key == RAW_KEY:
+            elif key == table.RAW_KEY:
                 # Seed 003: "false if not previously set, else true": a provisioned
                 # initial password is a key that was set, in plain text.
                 v = initial_password is not None

@@ -11,7 +11,6 @@ from ocpp.core import cache
 table = cache.use("core.config.keys")
 printable = cache.use("core.config.edit").printable
 
-RAW_KEY = "UseAuthorizationKeyWithoutDecoding"
 ROTATIONS = ("NotApplicable", "Unknown", "RST", "RTS", "SRT", "STR", "TRS", "TSR")
 
 
@@ -55,7 +54,7 @@ def profile_problem(cfg, new):
 def _parse_auth(cfg, value):
     if not isinstance(value, str):
         return None, "must be a string"
-    if cfg._v.get(RAW_KEY):
+    if cfg._v.get(table.RAW_KEY):
         # Used as is: an RFC 7617 password (printable ASCII, SP included), 16 to 40 long.
         if printable(value, 16, 40):
             return value.encode(), None

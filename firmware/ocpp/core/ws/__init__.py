@@ -63,18 +63,6 @@ OPEN = _OPEN = const(0)
 CLOSING = _CLOSING = const(1)  # our close frame is out (or going out); waiting for the server's
 CLOSED = _CLOSED = const(2)
 
-# What broke, for ocpp/core/ws/closing.py fail() and lost(), which hold the texts (in this order) so
-# they are not resident here.
-_BAD_HEADER = const(0)  # a frame header breaking section 5.2 (wsclose works out which rule)
-_BAD_LENGTH = const(1)  # 64-bit length with the top bit set
-_ORPHAN = const(2)  # continuation frame with no message
-_NESTED = const(3)  # new message inside a fragmented one
-_BAD_UTF8 = const(4)  # text message not UTF-8: closes with 1007, the others with 1002
-_LOST = const(0)  # read failed
-_SEND_FAILED = const(1)
-# (2: the pieces of a message failed after its first frame was out, ocpp/core/ws/pieces.py)
-
-
 class WebSocketError(Exception):
     """The connection failed (I/O error, protocol violation, refused handshake); it is closed."""
 
@@ -177,7 +165,7 @@ class WebSocket:
             except (OSError, EOFError) as e:
                 if self.state == _CLOSED:  # close() shut the socket under us: not an error
                     return None
-                await cache.use("core.ws.closing").lost(self, _LOST, e)  # raises WebSocketError
+                await cache.use("core.ws.closing").lost(self, e)  # raises WebSocketError
             except asyncio.CancelledError:
                 if self._mid_frame:  # the stream is somewhere inside a frame: unusable
                     await self.shutdown()
@@ -206,9 +194,9 @@ class WebSocket:
                 continue
             if op == _OP_CONT:
                 if kind < 0:
-                    await cache.use("core.ws.closing").fail(self, _ORPHAN)
+                    await cache.use("core.ws.closing").orphan(self)  # raises
             elif kind >= 0:
-                await cache.use("core.ws.closing").fail(self, _NESTED)
+                await cache.use("core.ws.closing").nested(self)  # raises
             else:
                 kind = op
                 keep = op == _OP_TEXT and self.state == _OPEN
@@ -235,7 +223,7 @@ class WebSocket:
         try:
             return str(memoryview(self.rx)[:size], "utf-8")
         except UnicodeError:  # MicroPython checks the byte structure, not every rule of UTF-8
-            await cache.use("core.ws.closing").fail(self, _BAD_UTF8)
+            await cache.use("core.ws.closing").bad_utf8(self)  # raises
 
     async def _read_frame_header(self):
         h = self.hdr
@@ -248,14 +236,14 @@ class WebSocket:
         # control frame fragmented or over 125 bytes: all close the connection with 1002
         if h[0] & 0x70 or h[1] & 0x80 or (op > _OP_BINARY and (
                 op < _OP_CLOSE or op > _OP_PONG or not h[0] & 0x80 or n > _MAX_CONTROL)):
-            await cache.use("core.ws.closing").fail(self, _BAD_HEADER)
+            await cache.use("core.ws.closing").bad_header(self)  # raises
         if n == 126:
             await self.read_into(hv[2:4])
             n = (h[2] << 8) | h[3]
         elif n == 127:
             await self.read_into(hv[2:10])
             if h[2] & 0x80:
-                await cache.use("core.ws.closing").fail(self, _BAD_LENGTH)
+                await cache.use("core.ws.closing").bad_length(self)  # raises
             n = struct.unpack_from(">Q", h, 2)[0]
         return h[0] & 0x80, op, n
 
@@ -341,7 +329,7 @@ class WebSocket:
             self._stream.write(memoryview(buf)[start:_TX_HEAD + n])
             await self._stream.drain()
         except OSError as e:
-            await cache.use("core.ws.closing").lost(self, _SEND_FAILED, e)  # raises WebSocketError
+            await cache.use("core.ws.closing").send_failed(self, e)  # raises
         except asyncio.CancelledError:  # the frame may be partly out: nothing can follow it
             await self.shutdown()
             raise
@@ -372,7 +360,7 @@ class WebSocket:
                         return
                     start = pos = 0
             except OSError as e:
-                await cache.use("core.ws.closing").lost(self, _SEND_FAILED, e)  # raises WebSocketError
+                await cache.use("core.ws.closing").send_failed(self, e)  # raises
             except asyncio.CancelledError:
                 if started:  # half a frame is on the wire: nothing can follow it
                     await self.shutdown()

@@ -23,11 +23,6 @@ _CLOSE_NO_STATUS = const(1005)  # never sent: "the close frame had no code"
 _CLOSE_INVALID_DATA = const(1007)
 
 
-# fail()'s `why`, numbered as ws.py's _BAD_* constants (0, a bad header, is worked out below)
-_WHY = (None, "64-bit length with the top bit set", "continuation frame with no message",
-        "new message inside a fragmented one", "text message is not valid UTF-8")
-_BAD_UTF8 = const(4)
-_ABANDONED = const(2)  # lost()'s `how`, as in ws.py (0: read failed, 1: send failed)
 
 
 def _done():
@@ -100,14 +95,28 @@ async def closed_by_peer(sock, payload):
         _done()
 
 
-async def fail(sock, why):
-    """Protocol violation by the server (`why`: one of ws.py's _BAD_* numbers): close with 1002
-    (1007 for invalid UTF-8), then raise WebSocketError."""
-    try:
-        text = _WHY[why] if why else _bad_header(sock.hdr)
-        await _fail(sock, text, _CLOSE_INVALID_DATA if why == _BAD_UTF8 else _CLOSE_PROTOCOL_ERROR)
-    finally:
-        _done()
+# A protocol violation by the server, one entry each (the client names what broke; the words
+# live here, out of the resident client): close with 1002 (1007 for invalid UTF-8), then raise
+# WebSocketError.
+
+async def bad_header(sock):
+    await _fail(sock, _bad_header(sock.hdr), _CLOSE_PROTOCOL_ERROR)
+
+
+async def bad_length(sock):
+    await _fail(sock, "64-bit length with the top bit set", _CLOSE_PROTOCOL_ERROR)
+
+
+async def orphan(sock):
+    await _fail(sock, "continuation frame with no message", _CLOSE_PROTOCOL_ERROR)
+
+
+async def nested(sock):
+    await _fail(sock, "new message inside a fragmented one", _CLOSE_PROTOCOL_ERROR)
+
+
+async def bad_utf8(sock):
+    await _fail(sock, "text message is not valid UTF-8", _CLOSE_INVALID_DATA)
 
 
 def _bad_header(h):
@@ -123,28 +132,45 @@ def _bad_header(h):
 
 
 async def _fail(sock, why, code):
-    if sock.state == ws.OPEN:
-        sock.state = ws.CLOSING
-        try:
-            await asyncio.wait_for_ms(_send_close(sock, code, why[:100]), CLOSE_WAIT_MS)
-        except Exception:
-            pass
-    await sock.shutdown()
-    raise WebSocketError("protocol error: %s (closed with %d)" % (why, code))
+    try:
+        if sock.state == ws.OPEN:
+            sock.state = ws.CLOSING
+            try:
+                await asyncio.wait_for_ms(_send_close(sock, code, why[:100]), CLOSE_WAIT_MS)
+            except Exception:
+                pass
+        await sock.shutdown()
+        raise WebSocketError("protocol error: %s (closed with %d)" % (why, code))
+    finally:
+        _done()
 
 
-async def lost(sock, how, e):
-    """The link broke (exception `e`; `how` as ws.py's _LOST, _SEND_FAILED, _ABANDONED): close
-    the socket and raise WebSocketError saying so."""
+# The link broke (exception `e`): close the socket and raise WebSocketError saying how.
+
+async def lost(sock, e):
+    """A read failed."""
+    await _broke(sock, "connection lost: ", e)
+
+
+async def send_failed(sock, e):
+    await _broke(sock, "send failed: ", e)
+
+
+async def abandoned(sock, e):
+    """The pieces of a message failed after its first frame was out (ocpp/core/ws/pieces.py)."""
+    await _broke(sock, None, e)
+
+
+async def _broke(sock, how, e):
     try:
         await sock.shutdown()
-        if how == _ABANDONED:
+        if how is None:
             raise WebSocketError("message abandoned after its first frame: %r" % (e,))
         try:
             why = cache.use("core.ws.describe").describe(e)
         finally:
             cache.done("core.ws.describe")
-        raise WebSocketError(("send failed: " if how else "connection lost: ") + why)
+        raise WebSocketError(how + why)
     finally:
         _done()
 

@@ -14,7 +14,6 @@ from ocpp.core import cache, ws
 
 _OP_TEXT = const(0x1)
 _OP_CONT = const(0x0)
-_ABANDONED = const(2)  # closing.lost()'s `how`, as in ws/__init__.py
 
 
 async def send(sock, pieces):
@@ -50,5 +49,5 @@ async def send(sock, pieces):
             raise
         except Exception as e:  # the pieces failed
             if op == _OP_CONT:
-                await cache.use("core.ws.closing").lost(sock, _ABANDONED, e)  # raises
+                await cache.use("core.ws.closing").abandoned(sock, e)  # raises
             raise

@@ -5,28 +5,50 @@ drop it after (ocpp/core/ws/__init__.py); a charge point on ws:// never loads it
 """
 
 
-def pem_to_der(pem):
-    """The first PEM block of `pem` (bytes) as DER bytes: base64 between the BEGIN and END lines.
-    (MicroPython's TLS refuses PEM for certificates and keys.)"""
+def pem_to_der(pem, start=0):
+    """The first PEM block of `pem` (bytes) from offset `start` as DER bytes: base64 between
+    the BEGIN and END lines. (MicroPython's TLS refuses PEM for certificates and keys.)"""
+    return _block(pem, start)[0]
+
+
+def pem_blocks(pem):
+    """Every PEM block of `pem` (bytes) as DER bytes: a bundle of certificates (the old and
+    the new root while a central system rotates its certificate, a chain)."""
+    out = []
+    at = 0
+    while pem.find(b"-----BEGIN", at) >= 0:
+        der, at = _block(pem, at)
+        out.append(der)
+    return out
+
+
+def _block(pem, start):
+    # (DER of the block starting at or after `start`, the offset just past its END line)
     import binascii
 
-    begin = pem.find(b"-----BEGIN")
+    begin = pem.find(b"-----BEGIN", start)
     body = pem.find(b"\n", begin) + 1
     end = pem.find(b"-----END", body)
     if begin < 0 or body <= 0 or end < 0:
         raise ValueError("not a PEM block (no -----BEGIN/-----END lines)")
     try:
-        return binascii.a2b_base64(pem[body:end])
+        der = binascii.a2b_base64(pem[body:end])
     except ValueError:
         raise ValueError("bad base64 inside the PEM block")
+    return der, end + 8
+
+
+def _ders(data):
+    return pem_blocks(data) if data.lstrip()[:5] == b"-----" else [data]
 
 
 def _der(data):
-    return pem_to_der(data) if data.lstrip()[:5] == b"-----" else data
+    return _ders(data)[0]
 
 
 def tls_context(ca_der=None, cert_der=None, key_der=None):
-    """A TLS client context that verifies the server against the CA certificate `ca_der`
+    """A TLS client context that verifies the server against the CA certificate `ca_der` (DER,
+    or PEM with any number of certificates: each is trusted)
     (security profile 2); with cert_der and key_der it also presents a client certificate
     (profile 3). DER is expected; PEM is converted. There is no fallback to an unverified
     connection: without a CA certificate this raises ValueError.
@@ -41,7 +63,8 @@ def tls_context(ca_der=None, cert_der=None, key_der=None):
     ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
     ctx.verify_mode = tls.CERT_REQUIRED
     try:
-        ctx.load_verify_locations(_der(ca_der))
+        for der in _ders(ca_der):  # a bundle: each certificate is added to the trusted set
+            ctx.load_verify_locations(der)
     except ValueError as e:
         raise ValueError("cannot load the CA certificate: %s" % e)
     if cert_der or key_der:
