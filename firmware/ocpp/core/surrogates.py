@@ -1,5 +1,5 @@
 """Escaped UTF-16 surrogate pairs in a received JSON text, made into the characters they stand
-for. Loaded by the RPC layer only for a message that has one (ocpp/core/rpc.py handle_text).
+for. Loaded by the RPC layer only for a message that has one (ocpp/core/rpc/__init__.py handle_text).
 
 JSON writes a character beyond U+FFFF as two escapes, "\\ud83d\\ude00" for U+1F600. MicroPython's
 json decodes each half on its own into bytes that are not UTF-8; sent back out (in a

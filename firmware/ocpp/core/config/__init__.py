@@ -50,7 +50,7 @@ def _done():
 
 
 def _wire(v):
-    # A typed value's canonical wire string (config_keys.to_wire without the table); None for
+    # A typed value's canonical wire string (keys.to_wire without the table); None for
     # what has none here (bytes, None).
     if type(v) is bool:
         return "true" if v else "false"

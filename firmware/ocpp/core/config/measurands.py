@@ -1,6 +1,6 @@
 """The measurands this charger can report, and how a measurand list item ("Voltage.L1") splits.
-Small and resident: ocpp/model/metering.py reads it at every sample; the key table (config_keys) is not
-needed for it."""
+Small: ocpp/model/metering.py reads it at every sample, and the list keys' checks
+(config/special.py) when they change; the key table is not needed for it."""
 
 # Each may carry the phase suffixes listed with it (Spec 9.1.15: "Voltage.L1"); the others are
 # whole-charger values only.

@@ -1,7 +1,7 @@
 """The words of a validation failure (ocpp/core/validate/__init__.py): imported only when a payload is invalid,
 so the success path never loads these texts.
 
-Text numbers: the same consts as in validate.py (kept in step by hand: a const is compiled into
+Text numbers: the same consts as in validate/__init__.py (kept in step by hand: a const is compiled into
 the module that defines it).
 """
 from micropython import const

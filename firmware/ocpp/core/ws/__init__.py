@@ -368,7 +368,7 @@ class WebSocket:
 
     # -- closing --------------------------------------------------------------------------------
     async def close(self, code=1000, reason=""):
-        """Close handshake: send a close frame, wait up to 2 s (wsclose.CLOSE_WAIT_MS) for the
+        """Close handshake: send a close frame, wait up to 2 s (closing.CLOSE_WAIT_MS) for the
         server's close frame (read by the recv() task if one is running), then close the socket.
         Never raises for a broken link; calling it again does nothing. ValueError for a code
         that may not be sent or a reason over 123 bytes."""

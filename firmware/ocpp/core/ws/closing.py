@@ -1,7 +1,7 @@
 """Ending a WebSocket connection (ocpp/core/ws/__init__.py): the close handshake (RFC 6455 section 7),
 closing on a protocol violation, and giving up a broken link.
 
-A healthy link never runs this, so ws.py imports it for the moment it is needed and every
+A healthy link never runs this, so the client (ws/__init__.py) imports it for the moment it is needed and every
 entry point here drops it again when it returns (ocpp/core/cache.py); a close runs it once per
 connection. The close frame's payload:
 

@@ -2,7 +2,7 @@
 that reports an over-size one.
 
 A message is refused when it is over max_size, when the heap has no room for it, when it is
-binary (OCPP-J is text only) or when it arrives while we are closing. That is rare, so ws.py
+binary (OCPP-J is text only) or when it arrives while we are closing. That is rare, so the client
 imports this module for the one message and lets it go when the message is done.
 """
 from micropython import const
