@@ -1,4 +1,4 @@
-"""tools/csms.py, the development central system, against the `ocpp` package's own charge-point
+"""tools/csms, the development central system, against the `ocpp` package's own charge-point
 side (websockets client + ocpp.v16.ChargePoint) on loopback. CPython only: this is a host tool."""
 import asyncio
 import base64

@@ -3,7 +3,7 @@
     .venv/bin/python tools/bench.py [--quick] [--only heap|latency|bundle]
 
 The agent is tools/unix-agent on the compiled unix bundle (build/unix-bench, AGENT_MODULES),
-against tools/csms.py's CentralSystemThread in this process, its EV driven over the simulator
+against tools/csms's CentralSystemThread in this process, its EV driven over the simulator
 control port. Figures:
 
   heap     the smallest MICROPY_HEAP (bisected in 8k steps, then in 1k steps within the last

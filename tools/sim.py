@@ -1,6 +1,6 @@
 """make sim: the agent on the simulated board against the development central system.
 
-Starts tools/csms.py's CentralSystem (printing every message), starts tools/unix-agent with a
+Starts tools/csms's CentralSystem (printing every message), starts tools/unix-agent with a
 fresh state directory (state/sim), runs a short scripted demonstration, then leaves you in the
 central system's console. Lines starting with "ev " go to the simulator control port instead
 (ev plug, ev charge, ev pause, ev unplug, ev card <idTag>, ev status ...).

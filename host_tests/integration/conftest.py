@@ -1,4 +1,4 @@
-"""Fixtures: a validating central system (tools/csms.py on the `ocpp` package) and agents on
+"""Fixtures: a validating central system (tools/csms on the `ocpp` package) and agents on
 the MicroPython unix port (tools/unix-agent), both on loopback."""
 import os
 import subprocess

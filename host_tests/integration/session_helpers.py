@@ -1,7 +1,7 @@
 """Shared steps of the charging-session integration tests (issue 3).
 
 The tests drive the agent only through its contracts: the control port (the EV, the card
-reader, `status`) and OCPP through the validating central system (tools/csms.py). These helpers
+reader, `status`) and OCPP through the validating central system (tools/csms). These helpers
 read the central system's record of frames:
 
     csms.messages  [Msg(time, cp_id, direction, raw, parsed), ...]
