@@ -114,17 +114,13 @@ class Run:
     # the central system's record
 
     def wait_call(self, action, since=0, **fields):
-        """The charge point's first `action` CALL (Msg) at index >= since with these fields."""
-        def match(p):
-            return all(p.get(k) == v for k, v in fields.items())
-        while True:
-            self.check()
-            try:
-                return self.csms.wait_for(CP, action, since=since, predicate=match,
-                                          timeout=min(0.5, max(self.left(), 0.05)))
-            except TimeoutError:
-                if self.left() <= 0:
-                    raise Failed("no %s %s within the timeout" % (action, fields or ""))
+        """The charge point's first `action` CALL (Msg) at index >= since with these fields;
+        Failed at once when check() finds the agent broken."""
+        try:
+            return self.csms.wait_for(CP, action, since=since, fields=fields, check=self.check,
+                                      timeout=max(self.left(), 0.05))
+        except TimeoutError:
+            raise Failed("no %s %s within the timeout" % (action, fields or "")) from None
 
     def answer(self, msg):
         """Our CALLRESULT payload to the charge point's CALL `msg`."""

@@ -39,17 +39,6 @@ def say(text):
     print("\n=== " + text, flush=True)
 
 
-async def wait_for_action(cs, action, since=0, timeout=30):
-    """The charge point's next CALL with this action (from message index `since`)."""
-    for _ in range(int(timeout * 10)):
-        for m in cs.messages[since:]:
-            if m.cp_id == CP and m.direction == "in" and m.parsed and m.parsed[0] == 2 \
-                    and m.parsed[2] == action:
-                return m
-        await asyncio.sleep(0.1)
-    raise RuntimeError("no %s from the agent within %d s" % (action, timeout))
-
-
 def ev_do(port, command):
     reply = control(port, command)
     print("    ev> %-12s %s" % (command, "ok" if reply.get("ok") else reply), flush=True)
@@ -68,8 +57,8 @@ def show_status(port):
 
 async def demo(cs, port):
     say("waiting for the agent to boot")
-    await wait_for_action(cs, "BootNotification")
-    await wait_for_action(cs, "StatusNotification")
+    await cs.wait_call(CP, "BootNotification")
+    await cs.wait_call(CP, "StatusNotification")
     say("booted; the central system reads some configuration keys and sets the meter interval")
     await cs.call(CP, "GetConfiguration", {"key": ["HeartbeatInterval", "MeterValueSampleInterval",
                                                    "NumberOfConnectors", "NoSuchKey"]})
@@ -79,7 +68,7 @@ async def demo(cs, port):
     ev_do(port, "plug")
     await asyncio.sleep(0.5)
     ev_do(port, "card 04A2B3C4")
-    await wait_for_action(cs, "StartTransaction", since=mark)
+    await cs.wait_call(CP, "StartTransaction", since=mark)
     say("the EV asks for energy (state C): the contactor closes")
     ev_do(port, "charge")
     await asyncio.sleep(1)
@@ -90,12 +79,12 @@ async def demo(cs, port):
     say("the driver presents the same card: the transaction stops")
     mark = len(cs.messages)
     ev_do(port, "card 04A2B3C4")
-    await wait_for_action(cs, "StopTransaction", since=mark)
+    await cs.wait_call(CP, "StopTransaction", since=mark)
     ev_do(port, "unplug")
     await asyncio.sleep(1)
     show_status(port)
     say("idle: after HeartbeatInterval (10 s) of silence the agent sends a Heartbeat")
-    await wait_for_action(cs, "Heartbeat", since=len(cs.messages), timeout=15)
+    await cs.wait_call(CP, "Heartbeat", since=len(cs.messages), timeout=15)
 
 
 def main():

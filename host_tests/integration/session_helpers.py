@@ -86,9 +86,7 @@ def payloads(csms, action, since=0):
 
 def wait_call(csms, action, since=0, timeout=10, **fields):
     """The first `action` CALL at index >= since whose payload has these field values (Msg)."""
-    def match(p):
-        return all(p.get(k) == v for k, v in fields.items())
-    return csms.wait_for(CP, action, since=since, timeout=timeout, predicate=match)
+    return csms.wait_for(CP, action, since=since, timeout=timeout, fields=fields)
 
 
 def answer_to(csms, msg, timeout=10):

@@ -210,6 +210,16 @@ class CentralSystem:
             await self._server.wait_closed()
             self._server = None
 
+    async def wait_call(self, cp_id, action, since=0, timeout=30, **fields):
+        """The charge point's first CALL `action` (a Msg) at index >= since with these payload
+        field values; TimeoutError after `timeout` s (for code in this loop: make sim)."""
+        for _ in range(int(timeout * 20)):
+            found = find_call(self.messages, cp_id, action, since, fields=fields)
+            if found:
+                return found[1]
+            await asyncio.sleep(0.05)
+        raise TimeoutError("no %s from %s within %s s" % (action, cp_id, timeout))
+
     # central system -> charge point
 
     async def call(self, cp_id, action, payload, timeout=30, *, validate=True, unique_id=None):
@@ -399,6 +409,22 @@ class CentralSystem:
     def _print(self, text, err=False):
         out = sys.stderr if err and self.out is None else (self.out or sys.stdout)
         print(text, file=out, flush=True)
+
+
+def find_call(messages, cp_id, action, since=0, direction="in", predicate=None, fields=None):
+    """(index, Msg) of the first CALL `action` at index >= since, sent by the CP (direction
+    "in") or by us ("out"), whose payload satisfies predicate and has these field values; None.
+    The one matcher behind every wait for a charge point's message (tests, bench, sim)."""
+    for i in range(since, len(messages)):
+        m = messages[i]
+        p = m.parsed
+        if m.cp_id == cp_id and m.direction == direction and isinstance(p, list) \
+                and len(p) == 4 and p[0] == MessageType.Call and p[2] == action \
+                and (predicate is None or predicate(p[3])) \
+                and (not fields or (isinstance(p[3], dict) and all(
+                    p[3].get(k) == v for k, v in fields.items()))):
+            return i, m
+    return None
 
 
 def _clock(t):

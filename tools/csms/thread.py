@@ -4,9 +4,7 @@ import asyncio
 import threading
 import time
 
-from ocpp.messages import MessageType
-
-from csms.server import CentralSystem, _cut
+from csms.server import CentralSystem, _cut, find_call
 
 
 # --- synchronous facade for pytest ---------------------------------------------------------------
@@ -113,10 +111,12 @@ class CentralSystemThread:
     def disconnect(self, cp_id, code=1000, reason=""):
         self._run(self.cs.disconnect(cp_id, code, reason), 10)
 
-    def _wait(self, find, timeout, what):
+    def _wait(self, find, timeout, what, check=None):
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
+                if check is not None:
+                    check()
                 found = find()
                 if found is not None:
                     return found
@@ -127,9 +127,11 @@ class CentralSystemThread:
                                        % (what, timeout, recent))
                 self._changed.wait(min(left, 0.5))
 
-    def wait_for(self, cp_id, action, *, direction="in", predicate=None, timeout=10, since=0):
+    def wait_for(self, cp_id, action, *, direction="in", predicate=None, timeout=10, since=0,
+                 fields=None, check=None):
         """The first CALL `action` at index >= since, sent by the CP (direction "in") or by us
-        ("out"), whose payload satisfies predicate; TimeoutError otherwise.
+        ("out"), whose payload satisfies predicate and has the values in `fields`; TimeoutError
+        otherwise. `check`, if given, is called while waiting (it may raise to give up sooner).
 
         A CALL from the CP is returned once our answer to it is on its way too, so what a test
         sends next reaches the CP after that answer (e.g. after BootNotification.conf). If the
@@ -142,18 +144,12 @@ class CentralSystemThread:
         def find():
             msgs = self.cs.messages
             if not seen:
-                for i in range(position[0], len(msgs)):
-                    m = msgs[i]
-                    p = m.parsed
-                    if m.cp_id == cp_id and m.direction == direction and isinstance(p, list) \
-                            and len(p) == 4 and p[0] == MessageType.Call and p[2] == action \
-                            and (predicate is None or predicate(p[3])):
-                        seen.append(m)
-                        position[0] = i + 1
-                        break
-                else:
+                found = find_call(msgs, cp_id, action, position[0], direction, predicate, fields)
+                if found is None:
                     position[0] = len(msgs)
                     return None
+                seen.append(found[1])
+                position[0] = found[0] + 1
             call = seen[0]
             if direction != "in" or time.monotonic() >= deadline - 0.05:
                 return call
@@ -166,7 +162,7 @@ class CentralSystemThread:
             position[0] = len(msgs)
             return None
 
-        return self._wait(find, timeout, "%s %s from %s" % (direction, action, cp_id))
+        return self._wait(find, timeout, "%s %s from %s" % (direction, action, cp_id), check)
 
     def wait_reply(self, unique_id, timeout=10, cp_id=None, direction="in"):
         """The CP's CALLRESULT or CALLERROR (a Msg) to our CALL with that unique id (or, with
