@@ -201,6 +201,19 @@ def test_the_same_call_passes_on_the_port_that_has_it(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+def test_validate_and_validate_text_number_the_texts_alike():
+    """validate.py and validate_text.py each define the text numbers as private consts (a const
+    shared through an import would load the other module): every name both define must agree."""
+    def consts(rel):
+        with open(os.path.join(ROOT, "firmware", "ocpp", "core", "validate", rel)) as f:
+            return dict(re.findall(r"^(_[A-Z0-9_]+) = const\((\d+)\)", f.read(), re.M))
+
+    a, b = consts("__init__.py"), consts("text.py")
+    shared = set(a) & set(b)
+    assert len(shared) >= 5, shared  # the regex still finds them
+    assert {k: a[k] for k in shared} == {k: b[k] for k in shared}
+
+
 def test_a_module_loaded_through_the_cache_is_never_imported_by_a_statement():
     """ocpp/core/cache.py evicts only what use() imported: an on-demand module that another
     one imports with an import statement would stay in the heap for good. So every module named

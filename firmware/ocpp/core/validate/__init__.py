@@ -50,10 +50,9 @@ imported): the tables are spread over BUCKETS modules (ten), ocpp/core/validate/
 constants each, see tools/gen_schemas.py); message NAME is in b<len(NAME) % BUCKETS>, a hash that costs nothing to
 compute. known() and validate() import the one module that may hold the name and drop it before
 returning (ocpp/core/cache.py), so a check costs this module (~4 KB) plus under 1 KB of tables, and the
-names that importing interns for good are bounded by the number of modules. A failure is named
-("missing", "expected" ...) and its words and CALLERROR code are in ocpp/core/validate/text.py,
-one str loaded only for an invalid payload (every str constant is a heap object of its own).
-(Frozen, all of it stays in flash.)
+names that importing interns for good are bounded by the number of modules. The descriptions
+are one str (_TEXTS in ocpp/core/validate/text.py, loaded only for an invalid payload; every str
+constant is a heap object of its own) and the CALLERROR codes are in it. (Frozen, all of it stays in flash.)
 The success path allocates nothing but one small bytes copy per date-time value and two floats
 per decimal (on ports that box floats): field names are matched with str.startswith() against
 the tables, dicts are walked with for loops. Recursion follows the schema (at most 5 levels),
@@ -76,6 +75,32 @@ _ARRAY = const(9)
 _REQUIRED = const(0x10)
 _TYPE = const(0x0F)
 
+
+# Text numbers of ocpp/core/validate/text.py (the same numbers are defined there): the CALLERROR
+# codes, the JSON type names, then the texts of each code in turn, so a text's number tells its
+# code (validate()).
+_C_FORMATION = const(0)  # CALLERROR codes
+_W_OBJECT = const(4)  # JSON type names
+_W_STRING = const(5)
+_W_INTEGER = const(6)
+_W_NUMBER = const(7)
+_W_BOOLEAN = const(8)
+_W_ARRAY = const(9)
+_W_PAYLOAD = const(12)
+_T_NAME_TYPE = const(13)  # FormationViolation
+_T_UNKNOWN = const(14)
+_T_CODE = const(15)
+_T_MISSING = const(16)  # OccurenceConstraintViolation
+_T_FEWER = const(17)
+_T_MORE = const(18)
+_T_EXPECTED = const(19)  # TypeConstraintViolation
+_T_LONGER = const(20)
+_T_DATETIME = const(21)
+_T_ENUM = const(22)  # PropertyConstraintViolation
+_T_FINITE = const(23)
+_T_DECIMAL = const(24)
+_T_BELOW = const(25)
+_T_ABOVE = const(26)
 
 # Floats the number checks compare against, never compute from (on most ports each float
 # allocates): the tolerances of the one-decimal test (absolute, its negative, relative to the
@@ -130,12 +155,14 @@ def validate(name, payload, tables=None):
     if r < 0:
         return None
     if not isinstance(payload, dict):
-        err = _fail("payload", payload, ".payload")
+        err = (_C_FORMATION, _fail(_T_EXPECTED, (_W_PAYLOAD, payload), ".payload")[1])
     else:
         err = _check(tables, _OBJECT, (meta[r + 1] << 8) | meta[r + 2], payload)
         if err is None:
             return None
-    return err[0], err[1][1:]  # (without the leading "." of the path)
+        n = err[0]  # the text number tells the code
+        err = ((n >= _T_MISSING) + (n >= _T_EXPECTED) + (n >= _T_ENUM), err[1])
+    return (cache.use("core.validate.text").word(err[0]), err[1][1:])  # (without the leading "." of the path)
 
 
 def _find(meta, r, end, step, names, off, key):
@@ -151,7 +178,7 @@ def _find(meta, r, end, step, names, off, key):
     return -1
 
 
-# Errors travel up as (CALLERROR code, tail); a tail is ": message" for the value itself,
+# Errors travel up as (text number, tail); a tail is ": message" for the value itself,
 # ".field..." or "[i]..." below it, so each level only prefixes its own name and the path costs
 # nothing until there is an error.
 
@@ -167,19 +194,19 @@ def _check(t, kind, arg, v):
         return _number(t, kind, arg, v)
     if kind == _BOOLEAN:
         if not isinstance(v, bool):
-            return _fail("expected", ("boolean", v))
+            return _fail(_T_EXPECTED, (_W_BOOLEAN, v))
         return None
     if kind == _ARRAY:
         return _array(t, arg, v)
     # A type code this module does not know: the tables are newer than the validator.
-    return _fail("code", kind)
+    return _fail(_T_CODE, kind)
 
 
 def _object(t, arg, v):
     # The first problem of the worst kind: an unknown field, else a missing required field,
     # else the first bad value met (later values are not checked, their names are).
     if not isinstance(v, dict):
-        return _fail("expected", ("object", v))
+        return _fail(_T_EXPECTED, (_W_OBJECT, v))
     meta = t.META
     names = t.NAMES
     at = (meta[arg] << 8) | meta[arg + 1]  # where the field names start in NAMES
@@ -189,10 +216,10 @@ def _object(t, arg, v):
     bad_value = None
     for key in v:  # iterating a dict in a for loop allocates nothing
         if not isinstance(key, str):
-            return _fail("name", None, ".?")
+            return _fail(_T_NAME_TYPE, None, ".?")
         r = _find(meta, first, end, 4, names, at, key)
         if r < 0:
-            return _fail("unknown", None, "." + key)
+            return _fail(_T_UNKNOWN, None, "." + key)
         code = meta[r + 1]
         if code & _REQUIRED:
             required += 1
@@ -212,7 +239,7 @@ def _missing(meta, names, off, r, end, v):
         if meta[r + 1] & _REQUIRED:
             key = names[off:off + size]
             if key not in v:
-                return _fail("missing", None, "." + key)
+                return _fail(_T_MISSING, None, "." + key)
         off += size
         r += 4
     return None
@@ -220,18 +247,18 @@ def _missing(meta, names, off, r, end, v):
 
 def _text(t, kind, arg, v):
     if not isinstance(v, str):
-        return _fail("expected", ("string", v))
+        return _fail(_T_EXPECTED, (_W_STRING, v))
     if kind == _STRING:
         if arg and len(v) > arg:
-            return _fail("longer", arg)
+            return _fail(_T_LONGER, arg)
     elif kind == _DATETIME:
         if not _datetime_ok(v):
-            return _fail("datetime")
+            return _fail(_T_DATETIME)
     else:
         meta = t.META
         if _find(meta, arg + 3, arg + 3 + meta[arg + 2], 1, t.NAMES,
                  (meta[arg] << 8) | meta[arg + 1], v) < 0:
-            return _fail("enum", v)
+            return _fail(_T_ENUM, v)
     return None
 
 
@@ -239,7 +266,7 @@ def _number(t, kind, arg, v):
     if isinstance(v, float) and kind != _INTEGER:
         floats = _FLOATS
         if v != v or v == floats[_INF] or v == floats[_NEG_INF]:
-            return _fail("finite")
+            return _fail(_T_FINITE)
         if kind == _DECIMAL1:
             # At most one decimal (schema "multipleOf": 0.1), in few float operations (each
             # allocates a float on ports that box them): 10 v is whole, give or take the
@@ -249,29 +276,29 @@ def _number(t, kind, arg, v):
                 d = tens - round(tens)
                 if not (floats[_NEG_ABS] <= d <= floats[_ABS]
                         or abs(d) <= abs(tens) * floats[_REL]):
-                    return _fail("decimal")
+                    return _fail(_T_DECIMAL)
     elif isinstance(v, bool) or not isinstance(v, int):  # (no tuple: it would be built)
-        return _fail("expected", ("integer" if kind == _INTEGER else "number", v))
+        return _fail(_T_EXPECTED, (_W_INTEGER if kind == _INTEGER else _W_NUMBER, v))
     if arg:
         lo, hi = t.BOUNDS[arg - 1]
         if lo is not None and v < lo:
-            return _fail("below", lo)
+            return _fail(_T_BELOW, lo)
         if hi is not None and v > hi:
-            return _fail("above", hi)
+            return _fail(_T_ABOVE, hi)
     return None
 
 
 def _array(t, arg, v):
     if not isinstance(v, list):
-        return _fail("expected", ("array", v))
+        return _fail(_T_EXPECTED, (_W_ARRAY, v))
     meta = t.META
     count = len(v)
     least = (meta[arg] << 8) | meta[arg + 1]
     most = (meta[arg + 2] << 8) | meta[arg + 3]
     if count < least:
-        return _fail("fewer", least)
+        return _fail(_T_FEWER, least)
     if most and count > most:
-        return _fail("more", most)
+        return _fail(_T_MORE, most)
     kind = meta[arg + 4] & _TYPE
     arg = (meta[arg + 5] << 8) | meta[arg + 6]
     i = 0
@@ -330,7 +357,7 @@ def _d2(b, i):
 
 
 # -- descriptions ---------------------------------------------------------------------------------
-def _fail(what, arg=None, path=""):
-    # Only an invalid payload needs words: ocpp/core/validate/text.py is loaded for it, and gives
-    # the CALLERROR code of `what` with them.
-    return cache.use("core.validate.text").fail(what, arg, path)
+def _fail(n, arg=None, path=""):
+    # Only an invalid payload needs words: ocpp/core/validate/text.py is loaded for it (validate()
+    # drops it again).
+    return cache.use("core.validate.text").fail(n, arg, path)
