@@ -12,6 +12,7 @@ from micropython import const
 
 _SOFT_WAIT_MS = const(10000)
 _HARD_WAIT_MS = const(3000)
+_CLOSE_DELAY_MS = const(500)
 
 
 async def handle(cp, payload):
@@ -28,7 +29,9 @@ async def handle(cp, payload):
         for c in cp.connectors:
             c.evse.allow(False)
             c.evse.persist()
-        await cp.drop_link("reset")
+        # the central system gets a moment to take the answer (and what else is in flight)
+        # before the link closes under it
+        await cp.drop_link("reset", _CLOSE_DELAY_MS)
         cp.finish(kind)
 
     return {"status": "Accepted"}, restart
