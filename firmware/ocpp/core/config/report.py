@@ -1,6 +1,6 @@
 """GetConfiguration's answer, made a piece at a time: one key entry per piece, so neither the
 list of entries nor the JSON text of the whole answer (~3 KB for every key) is ever held.
-Imported for one answer and dropped after it (ocpp/core/config/__init__.py get_configuration).
+Loaded for an answer through the module cache (ocpp/core/config/__init__.py get_configuration).
 
 The pieces, joined, are the CALLRESULT payload:
 

@@ -291,7 +291,8 @@ class Rpc:
 
 def _validator_says(what, *args):
     """Ask ocpp.core.validate (known / validate). The validator and its schema tables are loaded for
-    the question and dropped after it: a frozen build keeps them in flash anyway."""
+    the question through the module cache: a small heap lets them go after it, a roomy one keeps
+    them (and a frozen build keeps them in flash anyway)."""
     try:
         return getattr(cache.use("core.validate"), what)(*args)
     finally:

@@ -140,7 +140,7 @@ def validate(name, payload, tables=None):
     A name without a table (see known()) returns None. Never raises. `tables`: a module in the
     format of ocpp/core/validate/schemas/b*.py holding the table of `name` (tests pass generated tables of
     their own); by default the module holding it ("schemas.b<len(name) % BUCKETS>") is imported
-    for the call and dropped after it.
+    for the call through the module cache.
     """
     if not isinstance(name, str):
         return None

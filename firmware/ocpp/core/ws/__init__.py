@@ -25,15 +25,15 @@ for in a fragmented heap later. Control frames have their own 125-byte buffer. A
 costs its bytes in the RX buffer plus the str handed to the caller.
 
 Code: this module holds only what a healthy, open link runs all the time (data frames, pings,
-sending). The rest is imported for the moment it runs and dropped after (ocpp/core/cache.py), so its
+sending). The rest is loaded when it runs, through the module cache (ocpp/core/cache.py), so its
 bytecode is not resident in the heap:
-    ocpp/core/ws/opening.py      connect(), handshake(), parse_url()           while connecting
-    ocpp/core/ws/secure.py       tls_context(), pem_to_der()                   wss:// only
-    ocpp/core/ws/closing.py     close handshake, protocol failures, lost link once per connection end
-    ocpp/core/ws/describe.py  an I/O error as one log line                  failed connect, lost link
-    ocpp/core/ws/discard.py   dropping a refused message, MessageTooBig     a refused message
-    ocpp/core/ws/pieces.py    send_pieces(): a message sent as it is made   GetConfiguration
-    ocpp/core/ws/mask.py      compiles the masking loop                     once, at import
+    opening.py   connect(), handshake(), parse_url()             while connecting
+    secure.py    tls_context(), pem_to_der(), pem_blocks()      wss:// only
+    closing.py   close handshake, protocol failures, lost link  once per connection end
+    describe.py  an I/O error as one log line                   failed connect, lost link
+    discard.py   dropping a refused message, MessageTooBig      a refused or binary message
+    pieces.py    send_pieces(): a message sent as it is made    GetConfiguration's answer
+    mask.py      compiles the masking loop                      once, at import
 connect, handshake, parse_url, tls_context and pem_to_der are reached as attributes of this
 module (module __getattr__, PEP 562): `ws.connect(...)` loads ocpp/core/ws/opening.py for the call.
 """

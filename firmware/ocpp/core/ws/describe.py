@@ -1,6 +1,6 @@
 """An exception from the network as one short log line, for WebSocket errors: a failed
 connect (ocpp/core/ws/opening.py) or a broken link (ocpp/core/ws/closing.py). Imported by them for the call
-and dropped after."""
+through the module cache."""
 
 
 def describe(e):
