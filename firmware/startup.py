@@ -74,6 +74,7 @@ def build():
     board.status_fields = cp.status_fields
     board.on_network = cp.network_changed
     cp.start_with = board.start
+    cp.reset_board = board.reset
     cache.evict()  # what start-up loaded for a moment; the rest is the resident agent
     cache.set_reserve(getattr(board, "heap_reserve", None))
     return board, cp

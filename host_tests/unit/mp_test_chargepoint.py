@@ -152,3 +152,32 @@ def test_a_card_while_another_is_handled_waits_its_turn():
         finally:
             transaction.present = real
         assert seen == ["A", "B"], seen
+
+
+def test_a_failed_board_reset_is_tried_again_reset_retries_times():
+    from ocpp.core import cache
+
+    reboot = cache.use("ops.Reset").reboot
+
+    class Board:
+        calls = []
+
+        def reset(self, hard=False):
+            self.calls.append(hard)
+            if len(self.calls) < 3:
+                raise OSError("the reset line is stuck")
+            raise SystemExit(75)  # what a working reset does to the agent
+
+    logs = []
+    b = Board()
+    try:
+        reboot(b.reset, "Hard", 3, logs.append)
+        assert False, "no reset"
+    except SystemExit:
+        pass
+    assert b.calls == [True, True, True], b.calls
+    assert len([m for m in logs if "reset failed" in m]) == 2, logs
+    b.calls[:] = []
+    Board.reset = lambda self, hard=False: self.calls.append(hard)  # returns: failed, silently
+    reboot(b.reset, "Soft", 1, logs.append)
+    assert b.calls == [False, False], b.calls

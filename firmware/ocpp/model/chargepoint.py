@@ -40,7 +40,7 @@ class ChargePoint:
 
     Hooks start-up may set: ``feed_watchdog`` (fn(), called by every connector's loop),
     ``model`` (the default chargePointModel), ``start_with`` (an async fn run as a task with
-    the agent: the board's own tasks)."""
+    the agent: the board's own tasks), ``reset_board`` (fn(hard): a Reset's reboot)."""
 
     def __init__(self, settings, evses, store, config, url, log=print):
         self.settings = settings
@@ -51,6 +51,7 @@ class ChargePoint:
         self.model = "unknown"
         self.feed_watchdog = _nothing
         self.start_with = None
+        self.reset_board = None
         self.clock = Clock()
         self.cp_id = settings["charge_point_id"]
         self.max_message = settings.get("ws_max_message", _DEFAULT_MAX_MESSAGE)

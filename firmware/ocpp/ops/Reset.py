@@ -5,8 +5,13 @@ a soft reset waits for the EV to stop drawing and up to _SOFT_WAIT_MS, a hard on
 and waits up to _HARD_WAIT_MS.
 
     {"type": Hard | Soft}  ->  {"status": Accepted}
+
+The board's reset itself (reboot(), the charge point's reset_board hook that start-up wires)
+is tried again ResetRetries times when it fails (it raises, or returns); then the agent stops
+and main.py tries once more.
 """
 import asyncio
+import time
 
 from micropython import const
 
@@ -32,6 +37,21 @@ async def handle(cp, payload):
         # the central system gets a moment to take the answer (and what else is in flight)
         # before the link closes under it
         await cp.drop_link("reset", _CLOSE_DELAY_MS)
+        if cp.reset_board is not None:
+            reboot(cp.reset_board, kind, cp.config.get("ResetRetries"), cp.log)
         cp.finish(kind)
 
     return {"status": "Accepted"}, restart
+
+
+def reboot(reset, kind, retries, log=print):
+    """reset(hard=...) the board ("Hard" or "Soft"); a reset that raises or returns has failed:
+    try again `retries` more times, a second apart (ResetRetries)."""
+    for attempt in range(retries + 1):
+        try:
+            reset(hard=kind == "Hard")  # (does not return when it works)
+            log("agent: %s reset returned" % kind)
+        except Exception as e:
+            log("agent: %s reset failed: %r" % (kind, e))
+        if attempt < retries:
+            time.sleep(1)
