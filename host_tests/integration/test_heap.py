@@ -1,12 +1,13 @@
-"""The boot + configuration scenario in a heap as small as a board's: MICROPY_HEAP=128k.
+"""The boot + configuration scenario in a heap as small as a board's: MICROPY_HEAP=130k.
 
 The 64-bit unix port counts about twice a 32-bit board's bytes, and .mpy code lives in the heap
 (frozen code would live in flash). The agent runs from the compiled bundle (see conftest.py),
 linked into the state directory as a board keeps it in its flash root (tools/unix-agent).
 
-The agent fits with a KB or two to spare (make bench finds the smallest heap), so this test
-fails as soon as the agent grows by that much: a change that needs more heap must give some
-back. The module cache (ocpp/core/cache.py) keeps a quarter of the heap free here, so every
+The agent fits with a KB or two to spare (make bench finds the smallest heap: 129k; at 128k
+GetConfiguration's answer finds no room in about one run of twenty, too often for CI), so this
+test fails as soon as the agent grows by that much: a change that needs more heap must give
+some back. The module cache (ocpp/core/cache.py) keeps a quarter of the heap free here, so every
 module loaded for a moment goes when it is done, as on a board.
 """
 
@@ -31,8 +32,8 @@ def boot_and_configure(csms, agent):
     return agent.status()["heap"]
 
 
-def test_boot_and_configuration_in_128k(csms, make_agent):
+def test_boot_and_configuration_in_130k(csms, make_agent):
     csms.cs.boot_interval = 2
-    agent = make_agent(csms, heap="128k")
+    agent = make_agent(csms, heap="130k")
     heap = boot_and_configure(csms, agent)
     assert heap["after_imports"] <= RESIDENT_BUDGET, heap
