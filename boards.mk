@@ -45,10 +45,11 @@ build/typings-%/.installed: requirements-check.txt $(STAMP)
 	touch $@
 
 # $(call mypy_check,BOARD,PORT): the board's code (CHECK_SRC, default boards/common and
-# boards/BOARD; manifest.py files are build recipes, not board code) against PORT's stubs
+# boards/BOARD; manifest.py files are build recipes, not board code) against PORT's stubs;
+# firmware/ is on the path for the firmware modules board code uses (udp.py), checked with it
 mypy_check = @src="$(or $(CHECK_SRC),boards/common boards/$(1))"; \
 	echo "check $(1) against the $(2) stubs: $$src"; \
-	MYPYPATH=build/typings-$(2):$$(echo $$src | tr ' ' ':') \
+	MYPYPATH=build/typings-$(2):$$(echo $$src | tr ' ' ':'):firmware \
 	$(MYPY) --config-file typings/mypy.ini --cache-dir build/mypy-cache-$(1) \
 	  --custom-typeshed-dir build/typings-$(2) $$(for d in $$src; do ls $$d/*.py | grep -v '/manifest.py$$'; done)
 

@@ -7,5 +7,6 @@
 package("ocpp", base_path="firmware")
 package("evse", base_path="firmware")
 module("store.py", base_path="firmware")
+module("udp.py", base_path="firmware")
 module("settings.py", base_path="firmware")
 module("startup.py", base_path="firmware")

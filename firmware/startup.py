@@ -75,6 +75,7 @@ def build():
     board.on_network = cp.network_changed
     cp.start_with = board.start
     cp.reset_board = board.reset
+    cp.name_server = board.name_server
     cache.evict()  # what start-up loaded for a moment; the rest is the resident agent
     cache.set_reserve(getattr(board, "heap_reserve", None))
     return board, cp

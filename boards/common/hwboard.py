@@ -211,6 +211,10 @@ class HardwareBoard:
         if self.on_time is not None:
             self.on_time()
 
+    def name_server(self):
+        """(address, port) of the DNS server the WiFi network gave, or None while offline."""
+        return self.net.name_server()
+
     def _network_changed(self, up):
         if self.on_network is not None:
             self.on_network(up)

@@ -5,20 +5,33 @@ config.json: "wifi": {"ssid": "...", "password": "...", "hostname": "evse-1" (op
 agent keeps retrying its connection; useful on the bench).
 
 Reconnect: the link is checked every _CHECK_MS; a lost link is re-joined with a back-off from
-5 s doubling to 60 s. After each join, and then every _NTP_EVERY_MS, the RTC is set from NTP
-(ntptime.settime() blocks for at most ``ntptime.timeout`` s: kept at 1 s). If NTP is not
+5 s doubling to 60 s. After each join, and then every _NTP_EVERY_MS, the RTC is set from NTP:
+the host resolved through the network's DNS server and asked over UDP without blocking the
+event loop (udp.py; ntptime.settime() would hold it for a second per try). If NTP is not
 reachable the clock comes from the central system (BootNotification / Heartbeat).
+
+An SNTP request (RFC 4330) is 48 bytes, the first 0x1b (version 3, mode 3: client); the
+answer's first byte has mode 4 (server) in its low 3 bits, byte 1 the stratum (0: a
+kiss-o'-death, no time), and bytes 40..43 the transmit time, in seconds since 1900.
 """
 import asyncio
+import time
 from time import ticks_add, ticks_diff, ticks_ms
 
 from micropython import const
+
+import udp
 
 _CHECK_MS = const(2000)
 _JOIN_TIMEOUT_MS = const(15000)
 BACKOFF_MIN_MS = const(5000)
 BACKOFF_MAX_MS = const(60000)
 _NTP_EVERY_MS = const(6 * 3600 * 1000)
+_NTP_TIMEOUT_MS = const(3000)
+_NTP_PORT = const(123)
+_NTP_REQUEST = b"\x1b" + bytes(47)
+# 1900 (NTP's epoch) to the port's: 1970 (unix, rp2) or 2000 (esp32)
+_NTP_TO_EPOCH = 3155673600 if time.gmtime(0)[0] == 2000 else 2208988800
 
 
 def failed(status):
@@ -51,6 +64,9 @@ class Net:
         self.join_timeout_ms = _JOIN_TIMEOUT_MS
         self.backoff_min_ms = BACKOFF_MIN_MS
         self._backoff = BACKOFF_MIN_MS
+        self.dns_port = udp.DNS_PORT
+        self.ntp_port = _NTP_PORT
+        self.ntp_timeout_ms = _NTP_TIMEOUT_MS  # for the look-up, and again for the answer
 
     @property
     def enabled(self):
@@ -58,6 +74,13 @@ class Net:
 
     def isconnected(self):
         return self.wlan is not None and self.wlan.isconnected()
+
+    def name_server(self):
+        """(address, port) of the DNS server the network gave (DHCP), or None while offline."""
+        w = self.wlan
+        if w is None or not w.isconnected():
+            return None
+        return (w.ifconfig()[3], self.dns_port)
 
     def _wlan(self):
         if self.wlan is None:
@@ -103,17 +126,19 @@ class Net:
         if self.on_change is not None:
             self.on_change(up)
 
-    def sync_time(self):
+    async def sync_time(self):
         """Set the RTC from NTP; True on success."""
-        import ntptime
-
-        ntptime.host = self.ntp_host
-        ntptime.timeout = 1
         try:
-            ntptime.settime()
-        except (OSError, OverflowError, IndexError) as e:
-            self.log("net: NTP %s not reachable: %r" % (self.ntp_host, e))
+            host = await udp.resolve(self.ntp_host, self.name_server(), self.ntp_timeout_ms)
+            t = await udp.exchange((host, self.ntp_port), _NTP_REQUEST, _ntp_seconds,
+                                   self.ntp_timeout_ms)
+        except OSError as e:
+            self.log("net: NTP %s not reachable: %s" % (self.ntp_host, e))
             return False
+        import machine
+
+        tm = time.gmtime(t)
+        machine.RTC().datetime((tm[0], tm[1], tm[2], tm[6] + 1, tm[3], tm[4], tm[5], 0))
         self.ntp_ok_ms = ticks_ms()
         self.log("net: clock set from NTP")
         if self.on_time is not None:
@@ -135,12 +160,19 @@ class Net:
                     up = True
                     self._backoff = self.backoff_min_ms
                     self._tell(True)  # the agent connects at once
-                    self.sync_time()
+                    await self.sync_time()
                 else:
                     await asyncio.sleep_ms(self._backoff)
                     self._backoff = min(self._backoff * 2, BACKOFF_MAX_MS)
                     continue
             elif self.ntp_ok_ms is None or ticks_diff(ticks_ms(), self.ntp_ok_ms) > _NTP_EVERY_MS:
-                if not self.sync_time():
+                if not await self.sync_time():
                     self.ntp_ok_ms = ticks_add(ticks_ms(), 60000 - _NTP_EVERY_MS)  # retry in 1 min
             await asyncio.sleep_ms(self.check_ms)
+
+
+def _ntp_seconds(reply):
+    """The server's time in the port's epoch seconds, or None for a reply that has none."""
+    if len(reply) < 48 or reply[0] & 7 != 4 or reply[1] == 0:
+        return None
+    return int.from_bytes(reply[40:44], "big") - _NTP_TO_EPOCH

@@ -15,7 +15,7 @@ lock, sensors, and the EV at it) has:
     led(pattern), select_phase(phase)       status light, phase relay
 The board is its first outlet and holds the others (config "sim": "connectors", default 1):
     connectors, outlet(n)                   outlet n (1..connectors); outlet(1) is the board
-    feed_watchdog(), reset(hard), async start()
+    feed_watchdog(), reset(hard), async start(), name_server()
     on_card(idTag, connector), status_fields(connector), on_network(up)   set by start-up
 
 This module holds only that interface and the simulated physics (pilot, contacts, meter),
@@ -44,6 +44,18 @@ from micropython import const
 _RESET_EXIT_CODE = const(75)  # tools/unix-agent restarts the agent on this exit status
 _OVERTEMP_C = const(80)
 _MAX_CONNECTORS = const(8)
+
+
+def _name_server(text):
+    # "127.0.0.1:5353" or "127.0.0.1" (port 53): a test's own DNS server, or a lab's
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        text = ""
+    host, _, port = text.rpartition(":") if ":" in text else (text, "", "53")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("sim.dns: must be an IPv4 address, optionally with :port")
+    return (host, int(port))
 
 
 class Board:
@@ -98,6 +110,7 @@ class Board:
         if type(n) is not int or not 1 <= n <= _MAX_CONNECTORS:
             raise ValueError("sim.connectors: must be an integer from 1 to %d" % _MAX_CONNECTORS)
         self.connectors = n
+        self._dns = _name_server(sim.get("dns"))
         self._outlets = [self] + [Board(settings, log, now_ms, False) for _ in range(n - 1)]
         # set by start-up: the agent's side of a card, a status answer, a network change
         self.on_card = None  # fn(idTag, connector or None)
@@ -234,6 +247,11 @@ class Board:
 
     def feed_watchdog(self):
         pass  # the simulation has no watchdog to feed
+
+    def name_server(self):
+        """(address, port) of the DNS server the agent asks (config "sim": "dns"), or None:
+        the operating system resolves, as getaddrinfo does on the unix port."""
+        return self._dns
 
     # -- system ----------------------------------------------------------------------------------
     async def start(self):

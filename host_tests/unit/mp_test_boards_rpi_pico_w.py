@@ -29,6 +29,7 @@ def test_watchdog_maintenance_flag(): s.watchdog_maintenance_flag(B)
 def test_reset(): s.reset(B)
 async def test_start_network_clock_and_cards(): await s.start_network_clock_and_cards(B)
 async def test_wifi_reconnects(): await s.wifi_reconnects(B)
+async def test_ntp_never_blocks_the_loop(): await s.ntp_never_blocks_the_loop(B)
 async def test_wrong_password_is_not_fatal(): await s.wrong_password_is_not_fatal(B)
 async def test_evse_session(): await s.evse_session(B)
 

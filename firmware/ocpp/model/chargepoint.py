@@ -40,7 +40,9 @@ class ChargePoint:
 
     Hooks start-up may set: ``feed_watchdog`` (fn(), called by every connector's loop),
     ``model`` (the default chargePointModel), ``start_with`` (an async fn run as a task with
-    the agent: the board's own tasks), ``reset_board`` (fn(hard): a Reset's reboot)."""
+    the agent: the board's own tasks), ``reset_board`` (fn(hard): a Reset's reboot),
+    ``name_server`` (fn() -> (address, port) of the DNS server to ask, or None: the port's own
+    resolver; see udp.py)."""
 
     def __init__(self, settings, evses, store, config, url, log=print):
         self.settings = settings
@@ -52,6 +54,7 @@ class ChargePoint:
         self.feed_watchdog = _nothing
         self.start_with = None
         self.reset_board = None
+        self.name_server = _no_name_server
         self.clock = Clock()
         self.cp_id = settings["charge_point_id"]
         self.max_message = settings.get("ws_max_message", _DEFAULT_MAX_MESSAGE)
@@ -200,7 +203,8 @@ class ChargePoint:
         finally:
             cache.done("model.credentials")
         return await ws.connect(self.url, protocols=("ocpp1.6",), headers=headers, ssl=context,
-                                timeout_ms=_CONNECT_TIMEOUT_MS, max_size=self.max_message)
+                                timeout_ms=_CONNECT_TIMEOUT_MS, max_size=self.max_message,
+                                name_server=self.name_server())
 
     async def _serve(self, sock):
         self.log("link: connected")
@@ -373,6 +377,10 @@ class ChargePoint:
 
 def _nothing():
     pass
+
+
+def _no_name_server():
+    return None
 
 
 def _answers(action):

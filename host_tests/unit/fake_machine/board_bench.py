@@ -24,7 +24,6 @@ class Bench:
         use_board(name)
         import machine
         import network
-        import ntptime
         import pilot_world
         from mfrc522_sim import MFRC522Sim
 
@@ -32,7 +31,6 @@ class Bench:
 
         machine.reset_world()
         network.reset_world()
-        ntptime.reset_world()
         self.machine = machine
         settings = settings or {}
         self.logs = []

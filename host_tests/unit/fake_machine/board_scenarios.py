@@ -240,16 +240,26 @@ def reset(name):
     assert m.pwm_on(bench.pins["pilot_pwm"]).duty_u16() == 65535
 
 
+def _udp_port():
+    import random
+
+    return 20000 + random.getrandbits(15)
+
+
 async def start_network_clock_and_cards(name):
     from mfrc522_sim import Card
+    from udp_world import UdpWorld
 
     settings = {"wifi": {"ssid": "depot", "password": "secret"}, "ntp_host": "ntp.example"}
     bench = Bench(name, settings)
     import network
-    import ntptime
 
     network.reset_world(ap=("depot", "secret"), port=_port(name))
+    network.dns_server = "127.0.0.1"
+    # the network's DNS and NTP server: 2025-12-05 12:00:00 UTC
+    world = UdpWorld(_udp_port(), hosts={"ntp.example": "127.0.0.1"}, unix_time=1764936000)
     b = bench.board
+    b.net.dns_port = b.net.ntp_port = world.port
     times = []
     b.on_time = lambda: times.append(1)
     cards = []
@@ -261,8 +271,12 @@ async def start_network_clock_and_cards(name):
         await asyncio.sleep_ms(20)
         if b.net.isconnected() and times:
             break
-    assert b.net.isconnected() and ntptime.calls == ["ntp.example"] and times == [1]
+    world.close()
+    assert b.net.isconnected() and times == [1], bench.logs
+    assert world.asked == ["dns ntp.example", "ntp"]
+    assert bench.machine.rtc_set == [(2025, 12, 5, 5, 12, 0, 0, 0)]  # weekday 1..7: a Friday
     assert changes == [True]  # the agent is told at once: it connects without waiting
+    assert b.name_server() == ("127.0.0.1", world.port)  # the agent asks the same server
     bench.chip.present(Card(b"\x04\x11\x22\x33\x44\x55\x66"))
     for _ in range(30):
         await asyncio.sleep_ms(50)
@@ -271,15 +285,52 @@ async def start_network_clock_and_cards(name):
     assert cards == ["04112233445566"]
 
 
+async def ntp_never_blocks_the_loop(name):
+    """A name server that never answers: the board's other tasks keep running meanwhile (the
+    connector loop feeds the watchdog), and the clock is left to the central system."""
+    from udp_world import UdpWorld
+
+    bench = Bench(name, {"wifi": {"ssid": "depot", "password": "secret"}})
+    import network
+
+    network.reset_world(ap=("depot", "secret"), port=_port(name))
+    network.dns_server = "127.0.0.1"
+    world = UdpWorld(_udp_port())
+    world.silent = True
+    net = bench.board.net
+    net.dns_port = net.ntp_port = world.port
+    net.ntp_timeout_ms = 1500
+    assert await net.join()
+    ticks = []
+
+    async def ticker():
+        while True:
+            ticks.append(time.ticks_ms())
+            await asyncio.sleep_ms(10)
+
+    t = asyncio.create_task(ticker())
+    t0 = time.ticks_ms()
+    ok = await net.sync_time()
+    took = time.ticks_diff(time.ticks_ms(), t0)
+    t.cancel()
+    world.close()
+    gaps = [time.ticks_diff(b, a) for a, b in zip(ticks, ticks[1:])]
+    assert not ok and net.ntp_ok_ms is None and bench.machine.rtc_set == []
+    assert 1450 <= took < 2000, took  # the look-up's bound, and not more
+    assert len(world.asked) >= 2  # asked again every second meanwhile
+    assert max(gaps) < 500, max(gaps)  # the loop went on the whole time
+    assert any("NTP" in m and "no answer" in m for m in bench.logs), bench.logs
+
+
 async def wifi_reconnects(name):
-    settings = {"wifi": {"ssid": "depot", "password": "secret"}}
+    settings = {"wifi": {"ssid": "depot", "password": "secret"}, "ntp_host": "127.0.0.1"}
     bench = Bench(name, settings)
     import network
-    import ntptime
 
-    ntptime.reset_world(ok=False)  # NTP unreachable: the clock then comes from the CSMS
     b = bench.board
     net = b.net
+    net.ntp_port = _udp_port()  # nothing listens there: the clock then comes from the CSMS
+    net.ntp_timeout_ms = 200
     net.check_ms = 20
     net.backoff_min_ms = 20
     net._backoff = 20
@@ -293,6 +344,10 @@ async def wifi_reconnects(name):
         if net.isconnected():
             break
     assert net.isconnected() and net.joins == 1
+    for _ in range(50):  # the NTP attempt ends before the loop checks the link again
+        await asyncio.sleep_ms(20)
+        if net.ntp_ok_ms is None and any("NTP" in m for m in bench.logs):
+            break
     net.wlan.drop()  # the link goes away
     for _ in range(50):
         await asyncio.sleep_ms(20)

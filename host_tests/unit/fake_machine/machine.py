@@ -31,6 +31,7 @@ _timers = []
 _counters = []
 wdt = None
 resets = []
+rtc_set = []  # every datetime tuple given to RTC().datetime()
 # disable_irq() holds this lock; a hard IRQ delivered from another thread waits for it, as a real
 # interrupt stays pending until enable_irq().
 _irq_lock = _thread.allocate_lock()
@@ -49,6 +50,7 @@ def reset_world():
     _timers.clear()
     _counters.clear()
     resets.clear()
+    rtc_set.clear()
     wdt = None
 
 
@@ -369,6 +371,13 @@ def reset():
 def soft_reset():
     resets.append("soft")
     raise FakeReset("soft")
+
+
+class RTC:
+    def datetime(self, dt=None):
+        if dt is None:
+            return rtc_set[-1] if rtc_set else (2000, 1, 1, 6, 0, 0, 0, 0)
+        rtc_set.append(tuple(dt))
 
 
 def unique_id():

@@ -14,15 +14,17 @@ STAT_IDLE, STAT_CONNECTING, STAT_GOT_IP, STAT_NO_AP_FOUND, STAT_WRONG_PASSWORD =
 
 access_point = None
 connects = 0
+dns_server = "192.168.4.1"  # what DHCP gave (a test points it at its own UdpWorld)
 _wlans = {}
 
 
 def reset_world(ap=None, port="rp2"):
-    global access_point, connects
+    global access_point, connects, dns_server
     global STAT_IDLE, STAT_CONNECTING, STAT_GOT_IP, STAT_NO_AP_FOUND, STAT_WRONG_PASSWORD
     STAT_IDLE, STAT_CONNECTING, STAT_GOT_IP, STAT_NO_AP_FOUND, STAT_WRONG_PASSWORD = _CODES[port]
     access_point = ap
     connects = 0
+    dns_server = "192.168.4.1"
     _wlans.clear()
 
 
@@ -79,7 +81,7 @@ class WLAN:
         return STAT_IDLE if self._status is None else self._status
 
     def ifconfig(self, *a):
-        return ("192.168.4.2", "255.255.255.0", "192.168.4.1", "192.168.4.1")
+        return ("192.168.4.2", "255.255.255.0", "192.168.4.1", dns_server)
 
     def config(self, *a, **kw):
         return None

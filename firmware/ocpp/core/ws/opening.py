@@ -71,16 +71,18 @@ def parse_url(url):
 
 # -- opening handshake -------------------------------------------------------------------------
 async def connect(url, *, protocols=("ocpp1.6",), headers=(), ssl=None, timeout_ms=10000,
-                  max_size=16384):
+                  max_size=16384, name_server=None):
     """Open a WebSocket to `url` and return a WebSocket once the handshake succeeded.
 
     protocols: subprotocols offered, in order of preference; the server must select one of them
         (an answer without one is a failure). Empty: none offered, none accepted.
     headers: extra request headers, (name, value) pairs or a dict (e.g. Authorization).
     ssl: for wss://, a context from ws.tls_context(); required (never connects unverified).
-    timeout_ms: for DNS + TCP + TLS + HTTP handshake together. (The DNS look-up itself blocks
-        the event loop: asyncio.open_connection resolves synchronously.)
+    timeout_ms: for DNS + TCP + TLS + HTTP handshake together.
     max_size: the largest message recv() accepts; see MessageTooBig.
+    name_server: (address, port) of the DNS server that resolves the URL's host without
+        blocking the event loop (udp.resolve); None leaves it to asyncio.open_connection,
+        whose getaddrinfo blocks (fine for an address, or on the unix port).
     Raises ValueError for a bad URL or arguments, HandshakeError, or WebSocketError."""
     secure, host, port, path = parse_url(url)
     if secure and (ssl is None or ssl is True):
@@ -90,16 +92,24 @@ async def connect(url, *, protocols=("ocpp1.6",), headers=(), ssl=None, timeout_
         raise ValueError("ssl given for a ws:// URL")
     try:
         return await asyncio.wait_for_ms(
-            _open(host, port, path, ssl, protocols, headers, max_size), timeout_ms)
+            _open(host, port, path, ssl, protocols, headers, max_size, name_server), timeout_ms)
     except asyncio.TimeoutError:
         raise WebSocketError("connecting to %s:%d timed out after %d ms" % (host, port, timeout_ms))
 
 
-async def _open(host, port, path, ssl, protocols, headers, max_size):
+async def _open(host, port, path, ssl, protocols, headers, max_size, name_server):
     stream = None
     try:
+        addr = host
+        if name_server is not None:
+            import udp
+
+            addr = await udp.resolve(host, name_server)
+        # The TLS handshake runs inside the stream's first reads and writes, waiting on the
+        # socket like any other I/O: only its arithmetic holds the loop (mbedTLS, not
+        # sliceable from Python), bounded by the key sizes.
         stream, _ = await asyncio.open_connection(
-            host, port, ssl=ssl, server_hostname=host if ssl else None)
+            addr, port, ssl=ssl, server_hostname=host if ssl else None)
         _no_delay(stream)
         sock = await handshake(stream, host, port, path, secure=ssl is not None,
                                protocols=protocols, headers=headers, max_size=max_size)
