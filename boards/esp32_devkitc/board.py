@@ -35,6 +35,16 @@ class Board(HardwareBoard):
         "rfid_cs": 5,
         "rfid_rst": 13,
     }
+    # "hardware": {"connectors": 2}: the second outlet on the GPIOs the first leaves free.
+    # Without a cable lock, phase relays or RCM input (there are no free GPIOs left for
+    # them that are safe at boot: fit an RCM by moving pins, e.g. the card reader's).
+    PINS_2 = {
+        "pilot_pwm": 14,  # an ADC2 pin, fine as a PWM output
+        "pilot_adc": 34,  # ADC1_CH6, input only
+        "contactor": 21,
+        "contactor_fb": 22,
+        "s0": 15,  # strapping pin: high at boot through the pull-up, as it must be
+    }
     ADC_PINS = (32, 33, 34, 35, 36, 37, 38, 39)
     WDT_MIN_MS = 1000
     WDT_MAX_MS = 60000
@@ -44,15 +54,15 @@ class Board(HardwareBoard):
         adc = machine.ADC(machine.Pin(pin), atten=machine.ADC.ATTN_11DB)
         return adc.read_u16
 
-    def _s0(self, pin, debounce_ms):
+    def _s0(self, pin, debounce_ms, unit=0):
         if hasattr(machine, "Counter"):
             from pcnt_meter import PcntS0Counter
 
-            return PcntS0Counter(pin)
+            return PcntS0Counter(pin, unit)
         return S0Counter(pin, debounce_ms, hard=False)
 
-    def _timer(self):
-        return machine.Timer(0)
+    def _timer(self, unit=0):
+        return machine.Timer(unit)
 
     def _spi(self, sck, mosi, miso):
         return machine.SPI(2, baudrate=1000000, polarity=0, phase=0, sck=sck, mosi=mosi,

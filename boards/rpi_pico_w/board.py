@@ -33,6 +33,17 @@ class Board(HardwareBoard):
         "rfid_cs": 5,
         "rfid_rst": 6,
     }
+    # "hardware": {"connectors": 2}: the second outlet on the GPIOs the first leaves free. Its
+    # pilot is GP17, channel B of the first pilot's slice 0: the same 1 kHz, a duty of its own.
+    PINS_2 = {
+        "pilot_pwm": 17,
+        "pilot_adc": 28,  # ADC2
+        "contactor": 18,
+        "contactor_fb": 19,
+        "s0": 22,
+        "rcd": 7,
+        "rcd_test": 1,
+    }
     ADC_PINS = (26, 27, 28)
     WDT_MIN_MS = 1
     WDT_MAX_MS = 8388
@@ -41,7 +52,7 @@ class Board(HardwareBoard):
     def _adc_read(self, pin):
         return machine.ADC(machine.Pin(pin)).read_u16
 
-    def _timer(self):
+    def _timer(self, unit=0):
         return machine.Timer(-1)
 
     def _spi(self, sck, mosi, miso):

@@ -106,6 +106,62 @@ def meter(name):
     assert none.meter_pulses() == (0, 0, 0)
 
 
+def two_outlets(name):
+    """"hardware": {"connectors": 2}: a second outlet on the board's PINS_2, with its own pilot,
+    contactor and meter; the card reader, the NTC and the watchdog stay the board's."""
+    from evse import pilot as fw
+    import pilot_world
+
+    bench = Bench(name, {"hardware": {"connectors": 2}})
+    b, m = bench.board, bench.machine
+    assert b.connectors == 2 and b.outlet(1) is b
+    o = b.outlet(2)
+    p2 = dict(type(b).PINS_2)
+    for member in INTERFACE[:16]:  # the outlet's half of the board interface
+        assert hasattr(o, member), member
+    assert (o.phases, o.voltage, o.max_current_a, o.name) == (b.phases, b.voltage, 16, b.name)
+    ev2 = pilot_world.PilotWorld(p2["pilot_pwm"], p2["pilot_adc"])
+    ev2.state = "C"
+    o.set_pwm(26.7)
+    h, low = o.pilot_levels()
+    assert fw.classify(h) == "C" and fw.diode_ok(low)
+    assert fw.classify(b.pilot_levels()[0]) == "A"  # outlet 1's EV is not plugged in
+    assert m.pwm_on(bench.pins["pilot_pwm"]).duty_u16() == 65535  # outlet 1 offers nothing
+    assert m.pwm_on(p2["pilot_pwm"]).freq() == 1000
+    o.set_contactor(True)
+    assert m.pin(p2["contactor"]).level() == 1 and bench.pin_level("contactor") == 0
+    m.drive(p2["contactor_fb"], 1)
+    assert o.contactor_feedback() and not b.contactor_feedback()
+    m.drive(p2["s0"], 1)
+    for _ in range(3):
+        m.drive(p2["s0"], 0)
+        m.drive(p2["s0"], 1)
+        time.sleep_ms(25)
+        o.meter_pulses()
+    assert o.meter_pulses()[0] == 3 and b.meter_pulses()[0] == 0
+    assert o.temperature_c() == b.temperature_c() and abs(b.temperature_c() - 25) < 0.2
+    try:
+        b.reset(hard=True)
+    except m.FakeReset:
+        pass
+    assert m.pin(p2["contactor"]).level() == 0  # every outlet made safe before the reset
+    assert m.pwm_on(p2["pilot_pwm"]).duty_u16() == 65535
+    # config.json mistakes are named
+    for settings, words in (
+            ({"hardware": {"connectors": 2}, "pins_2": {"contactor": bench.pins["contactor"]}},
+             "pins_2.contactor: GPIO %s is also pins.contactor" % bench.pins["contactor"]),
+            ({"pins_2": {"contactor": 5}}, "pins_2: needs hardware.connectors 2"),
+            ({"hardware": {"connectors": 3}}, "hardware.connectors: must be a number from 1"),
+            ({"hardware": {"connectors": 2}, "pins_2": {"temp_adc": 28}},
+             "pins_2.temp_adc: unknown pin name")):
+        try:
+            Bench(name, settings, wiring=False)
+            assert False, settings
+        except ValueError as e:
+            assert words in str(e), (str(e), words)
+    assert Bench(name).board.connectors == 1
+
+
 def rcd(name):
     bench = Bench(name)
     b, m = bench.board, bench.machine
@@ -410,6 +466,55 @@ async def evse_session(name):
         assert e.faults == []
     finally:
         task.cancel()
+        rmtree(d)
+
+
+async def two_outlet_sessions(name):
+    """Two EVSE controllers on a two-outlet board, as start-up builds them: the EV at outlet 2
+    charges while outlet 1 stays idle, and each contactor follows its own EV."""
+    from evse.controller import Evse
+    from store import Store
+    import pilot_world
+
+    d = tmpdir("evse2")
+    bench = Bench(name, {"hardware": {"connectors": 2}})
+    b, m = bench.board, bench.machine
+    p2 = dict(type(b).PINS_2)
+    ev2 = pilot_world.PilotWorld(p2["pilot_pwm"], p2["pilot_adc"])
+    m.drive(p2["contactor_fb"], 0)
+    m.pin(p2["contactor"]).listeners.append(lambda level: m.drive(p2["contactor_fb"], level))
+    if p2.get("rcd") is not None:  # its own RCM module, whose test winding trips it
+        m.drive(p2["rcd"], 0)
+        m.pin(p2["rcd_test"]).listeners.append(lambda level: m.drive(p2["rcd"], level))
+    store = Store(d + "/")
+    e1 = Evse(b, store, log=bench.logs.append)
+    e2 = Evse(b.outlet(2), store, log=bench.logs.append, n=2)
+    tasks = [asyncio.create_task(e1.run()), asyncio.create_task(e2.run())]
+
+    async def until(cond, ms=3000):
+        t0 = time.ticks_ms()
+        while not cond():
+            assert time.ticks_diff(time.ticks_ms(), t0) < ms, bench.logs
+            await asyncio.sleep_ms(10)
+
+    try:
+        ev2.state = "B"
+        await until(lambda: e2.state == "B")
+        assert e1.state == "A"
+        e2.offer(10)
+        e2.allow(True)
+        duty = m.pwm_on(p2["pilot_pwm"]).duty_u16()
+        assert abs(duty - 65535 * 16.7 / 100) < 20, duty  # 16.7 % = 10 A
+        assert m.pwm_on(bench.pins["pilot_pwm"]).duty_u16() == 65535
+        ev2.state = "C"
+        await until(lambda: m.pin(p2["contactor"]).level() == 1)
+        assert bench.pin_level("contactor") == 0 and e2.relay_closed and not e1.relay_closed
+        assert e2.faults == [] and e1.faults == []
+        ev2.state = "A"
+        await until(lambda: m.pin(p2["contactor"]).level() == 0, 500)
+    finally:
+        for t in tasks:
+            t.cancel()
         rmtree(d)
 
 
