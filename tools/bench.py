@@ -39,39 +39,27 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "host_tests"))
 from csms import CentralSystemThread  # noqa: E402
 from agent import Agent  # noqa: E402
+from scenarios import (TAG, Driver, Failed, line_with,  # noqa: E402
+                       boot_and_configuration, booted, charging_session)
 
 CP = "BENCH_1"
-TAG = "BENCH-TAG"
 BUNDLE_DIR = os.path.join(ROOT, "build", "unix-bench")
 REPORT_JSON = os.path.join(ROOT, "build", "bench.json")
 BOARDS = ("esp32_devkitc", "rpi_pico_w", "unix")
 COMFORTABLE_HEAP_K = 256
 PROBE_TIMEOUT_S = 25
-# Every measurand the agent supports: the session scenario samples them all (the heaviest
-# MeterValues it builds), as the session heap test does.
-ALL_MEASURANDS = ("Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage,"
-                  "Current.Offered,Power.Offered")
 BIG_FRAME_CHARS = 60000
-
-
-class Failed(Exception):
-    """A scenario did not pass (the reason is the message)."""
 
 
 # -- one agent against one central system ------------------------------------------------------
 
-class Run:
-    """A fresh central system and agent (own state directory) with a deadline.
-
-    Every wait checks the agent log for MemoryError, so a probe in too small a heap fails at
-    once instead of waiting for its timeout (the launcher would restart the crashed agent)."""
+class Run(Driver):
+    """A fresh central system and agent (own state directory), driven with a deadline."""
 
     def __init__(self, heap_k, timeout, boot_interval=300):
+        Driver.__init__(self, None, None, CP, timeout)
         self.heap_k = heap_k
-        self.deadline = time.monotonic() + timeout
         self.boot_interval = boot_interval
-        self.csms = None
-        self.agent = None
         self._state = None
 
     def __enter__(self):
@@ -96,131 +84,6 @@ class Run:
             if self.csms is not None:
                 self.csms.stop()
             self._state.cleanup()
-
-    # checks
-
-    def left(self):
-        return self.deadline - time.monotonic()
-
-    def check(self):
-        log = self.agent.log()
-        if "MemoryError" in log:
-            raise Failed("MemoryError in the agent log: " + _line_with(log, "MemoryError"))
-        if self.csms.violations:
-            raise Failed("schema violation: %s" % self.csms.violations[0][:200])
-        if self.left() <= 0:
-            raise Failed("timed out")
-
-    # the central system's record
-
-    def wait_call(self, action, since=0, **fields):
-        """The charge point's first `action` CALL (Msg) at index >= since with these fields;
-        Failed at once when check() finds the agent broken."""
-        try:
-            return self.csms.wait_for(CP, action, since=since, fields=fields, check=self.check,
-                                      timeout=max(self.left(), 0.05))
-        except TimeoutError:
-            raise Failed("no %s %s within the timeout" % (action, fields or "")) from None
-
-    def answer(self, msg):
-        """Our CALLRESULT payload to the charge point's CALL `msg`."""
-        reply = self.csms.wait_reply(msg.parsed[1], cp_id=CP, direction="out",
-                                     timeout=max(self.left(), 0.1))
-        if reply.parsed[0] != 3:
-            raise Failed("%s answered with a CALLERROR" % msg.parsed[2])
-        return reply.parsed[2]
-
-    def call(self, action, payload):
-        self.check()
-        try:
-            return self.csms.call(CP, action, payload, timeout=max(min(10, self.left()), 1))
-        except Exception as e:  # noqa: BLE001 - any failure of the call fails the scenario
-            self.check()  # a MemoryError behind it is the better reason
-            raise Failed("%s: %s: %s" % (action, type(e).__name__, e)) from None
-
-    def change(self, key, value, expect="Accepted"):
-        status = self.call("ChangeConfiguration", {"key": key, "value": value})["status"]
-        if status != expect:
-            raise Failed("ChangeConfiguration %s=%s: %s, not %s" % (key, value, status, expect))
-
-    # the control port
-
-    def ev(self, command):
-        reply = self.agent.control(command)
-        if not reply.get("ok"):
-            raise Failed("control %r: %r" % (command, reply))
-        return reply
-
-    def status(self):
-        return self.agent.control("status")
-
-    def wait_status(self, predicate, what, poll_s=0.02):
-        while True:
-            self.check()
-            s = self.status()
-            if predicate(s):
-                return s
-            if self.left() <= 0:
-                raise Failed("status never showed %s" % what)
-            time.sleep(poll_s)
-
-
-def _line_with(text, word):
-    for line in text.splitlines():
-        if word in line:
-            return line.strip()[:200]
-    return ""
-
-
-# -- scenarios ------------------------------------------------------------------------------------
-
-def booted(run):
-    """BootNotification Accepted, then StatusNotification for connectors 0 and 1."""
-    boot = run.wait_call("BootNotification")
-    if run.answer(boot)["status"] != "Accepted":
-        raise Failed("BootNotification not Accepted")
-    run.wait_call("StatusNotification", connectorId=0)
-    run.wait_call("StatusNotification", connectorId=1)
-
-
-def boot_and_configuration(run):
-    """Boot, a full GetConfiguration, one ChangeConfiguration Accepted and one Rejected, one
-    Heartbeat (the boot answer's interval is 2 s)."""
-    booted(run)
-    if not run.call("GetConfiguration", {}).get("configurationKey"):
-        raise Failed("GetConfiguration returned no keys")
-    run.change("MeterValueSampleInterval", "10")
-    run.change("HeartbeatInterval", "x", expect="Rejected")
-    run.wait_call("Heartbeat", since=run.csms.mark())
-
-
-def charging_session(run):
-    """Plug, card, StartTransaction, charge with MeterValues every second for ~3 s, the same card
-    stops it, StopTransaction, unplug, Available."""
-    booted(run)
-    run.change("MeterValueSampleInterval", "1")
-    run.change("MeterValuesSampledData", ALL_MEASURANDS)
-    mark = run.csms.mark()
-    run.ev("plug")
-    run.wait_call("StatusNotification", since=mark, connectorId=1, status="Preparing")
-    run.ev("card " + TAG)
-    start = run.wait_call("StartTransaction", since=mark, idTag=TAG)
-    tx = run.answer(start)["transactionId"]
-    run.ev("charge")
-    run.wait_status(lambda s: s["relay_closed"], "the contactor closed")
-    charging = run.csms.mark()
-    time.sleep(3)
-    run.wait_call("MeterValues", since=charging, transactionId=tx)
-    samples = [m for m in run.csms.messages[charging:]
-               if m.direction == "in" and m.parsed and m.parsed[0] == 2
-               and m.parsed[2] == "MeterValues"]
-    if len(samples) < 2:
-        raise Failed("only %d MeterValues in 3 s at interval 1" % len(samples))
-    mark = run.csms.mark()
-    run.ev("card " + TAG)
-    run.wait_call("StopTransaction", since=mark, transactionId=tx)
-    run.ev("unplug")
-    run.wait_call("StatusNotification", since=mark, connectorId=1, status="Available")
 
 
 SCENARIOS = {"boot_config": (boot_and_configuration, 2),  # (steps, boot interval = heartbeat)
@@ -539,7 +402,7 @@ def rpc_latency(reps, out):
                     out("    %s: %d calls" % (name, len(every)))
                 if "MemoryError" in agent.log() or "Traceback" in agent.log():
                     broken.append("rpc latency: the agent failed: "
-                                  + _line_with(agent.log(), "Error"))
+                                  + line_with(agent.log(), "Error"))
             finally:
                 agent.stop()
         except Exception as e:  # noqa: BLE001 - a run that cannot be made is broken, say why
