@@ -71,6 +71,9 @@ def tls_context(ca_der=None, cert_der=None, key_der=None):
         if not (cert_der and key_der):
             raise ValueError("a client certificate needs both the certificate and its key")
         try:
+            # The leaf only: load_cert_chain takes DER, and DER is one certificate (tried with
+            # MicroPython 1.29: PEM is refused as "invalid key"/"invalid cert", concatenated
+            # DER sends the first alone), so intermediates cannot be presented.
             ctx.load_cert_chain(_der(cert_der), _der(key_der))
         except ValueError as e:
             raise ValueError("cannot load the client certificate/key: %s" % e)
