@@ -4,6 +4,28 @@ task in the test's own event loop. ``silent`` keeps it from answering (a server 
 too slow); ``asked`` lists what it was asked ("dns NAME" / "ntp")."""
 import asyncio
 import socket
+import time
+
+
+class Ticker:
+    """A task that notes the time every 10 ms: gaps() shows whether anything held the event
+    loop meanwhile (a blocking look-up would leave a gap as long as itself)."""
+
+    def __init__(self):
+        self.ticks = []
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self):
+        while True:
+            self.ticks.append(time.ticks_ms())
+            await asyncio.sleep_ms(10)
+
+    def stop(self):
+        self._task.cancel()
+
+    def longest_gap(self):
+        t = self.ticks
+        return max(time.ticks_diff(b, a) for a, b in zip(t, t[1:]))
 
 
 class UdpWorld:
