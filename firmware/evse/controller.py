@@ -49,6 +49,9 @@ _TEMP_RESUME_C = const(60)  # derating and the fault end below this
 _TEMP_EVERY_MS = const(1000)
 _CURRENT_EVERY_MS = const(500)
 METER_EVERY_MS = const(200)
+# A new current offered while the EV charges waits until this long after the last change: the
+# EV has 5 s to follow one (IEC 61851-1; EVerest IEC_PWM_MAX_UPDATE_INTERVAL)
+PACE_MS = const(5000)
 _SETTLE_MS = const(600)  # after our own pilot output changes, before F counts as a fault
 
 _F = pilot.PWM_F
@@ -102,8 +105,9 @@ class Evse:
         self.pwm_duty = _X1
         board.set_pwm(_X1)
         self._offered = 0
-        self._drive_ms = now
+        self._drive_ms = now  # when the pilot output last changed
         self._pilot_dirty = True
+        self._paced = False  # an offer waits for PACE_MS since the last change
         # pilot input
         self.state = pilot.classify(board.pilot_levels()[0])
         self._debounce = pilot.Debouncer(self.state, now, _HOLD_MS, _TO_A_MS, LEAVE_C_MS)
@@ -124,15 +128,21 @@ class Evse:
         self._session = 0  # counts unplugs, so a late self-test result cannot leak across
 
     # -- what the OCPP side asks for ----------------------------------------------------------
-    def offer(self, amps):
-        """The current (A) the EVSE may offer; applied at once.
+    def offer(self, amps, paced=False):
+        """The current (A) the EVSE may offer; applied at once, or with ``paced`` (a charging
+        limit that changes while the EV charges) no sooner than PACE_MS after the last change.
 
         Capped by board.max_current_a (and halved while derating for temperature). The PWM
         shows it only while allow(True), set_available(True) and no fault; below 6 A there is
         no PWM (steady +12 V, X1).
         """
         self._offer = amps
-        self._update_pilot(self._now())
+        now = self._now()
+        if paced and self.relay_closed and ticks_diff(now, self._drive_ms) < PACE_MS:
+            self._paced = True  # the control step applies it when the time has come
+            return
+        self._paced = False
+        self._update_pilot(now)
 
     def allow(self, ok):
         """An authorised transaction: the contactor may close when the EV asks (state C).
@@ -264,7 +274,8 @@ class Evse:
         self._check_pilot_faults(now)
         self._retry_faults(now)
         self._interlock(now)
-        if self._pilot_dirty:
+        if self._pilot_dirty or (self._paced and ticks_diff(now, self._drive_ms) >= PACE_MS):
+            self._paced = False
             self._update_pilot(now)
         if ticks_diff(now, self._meter_ms) >= METER_EVERY_MS:
             self._meter_ms = now

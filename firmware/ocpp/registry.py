@@ -21,6 +21,8 @@ PROFILES = (
      " RemoteStartTransaction RemoteStopTransaction Reset UnlockConnector ",
      " Authorize BootNotification DataTransfer Heartbeat MeterValues StartTransaction"
      " StatusNotification StopTransaction "),
+    ("SmartCharging", "model.smartcharging_keys",
+     " ClearChargingProfile GetCompositeSchedule SetChargingProfile ", " "),
     ("RemoteTrigger", None, " TriggerMessage ", " "),
 )
 

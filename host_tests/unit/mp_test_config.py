@@ -33,7 +33,15 @@ READ_ONLY = ("ConnectorPhaseRotationMaxLength", "GetConfigurationMaxKeys",
              "MeterValuesAlignedDataMaxLength", "MeterValuesSampledDataMaxLength",
              "NumberOfConnectors", "StopTxnAlignedDataMaxLength", "StopTxnSampledDataMaxLength",
              "SupportedFeatureProfiles", "SupportedFeatureProfilesMaxLength",
-             "StopTransactionMaxMeterValues")
+             "StopTransactionMaxMeterValues",
+             # Smart Charging (section 9.4): the implementation's limits
+             "ChargeProfileMaxStackLevel", "ChargingScheduleAllowedChargingRateUnit",
+             "ChargingScheduleMaxPeriods", "ConnectorSwitch3to1PhaseSupported",
+             "MaxChargingProfilesInstalled")
+SMART_KEYS = ("ChargeProfileMaxStackLevel", "ChargingScheduleAllowedChargingRateUnit",
+              "ChargingScheduleMaxPeriods", "ConnectorSwitch3to1PhaseSupported",
+              "MaxChargingProfilesInstalled", "RandomisedDelayEnabled",
+              "RandomisedDelayMaxSeconds")
 OTHER_KEYS = ("SecurityProfile", "FreeCharging", "FreeChargingIdTag", "LockCablePermanently",
               "PowerActiveImportDeltaForEagerMeterValueSample",
               "UseAuthorizationKeyWithoutDecoding", "OnePhaseChargingPhase")
@@ -95,14 +103,17 @@ def test_every_key_in_get_configuration():
         assert unknown == []
         got = as_dict(known)
         assert len(got) == len(known)  # each once
-        for key in CORE_KEYS + OTHER_KEYS:
+        for key in CORE_KEYS + SMART_KEYS + OTHER_KEYS:
             assert key in got, key
+        assert got["ChargingScheduleAllowedChargingRateUnit"]["value"] == "Current,Power"
+        assert (got["ChargeProfileMaxStackLevel"]["value"], got["MaxChargingProfilesInstalled"][
+            "value"], got["ChargingScheduleMaxPeriods"]["value"]) == ("8", "24", "32")
         for e in known:
             assert sorted(e) == ["key", "readonly", "value"], e
             assert isinstance(e["value"], str) and len(e["value"]) <= 500, e
             assert e["readonly"] is (e["key"] in READ_ONLY), e
         assert got["NumberOfConnectors"]["value"] == "1"
-        assert got["SupportedFeatureProfiles"]["value"] == "Core,RemoteTrigger"
+        assert got["SupportedFeatureProfiles"]["value"] == "Core,SmartCharging,RemoteTrigger"
         assert got["MeterValuesSampledData"]["value"] == "Energy.Active.Import.Register"
         assert got["StopTxnSampledData"]["value"] == ""
         assert got["SecurityProfile"]["value"] == "0"
@@ -435,14 +446,15 @@ def test_lock_cable_permanently_makes_unlock_read_only():
 def test_set_by_the_agent():
     with Env() as env:
         c = env.config()
-        c.set("SupportedFeatureProfiles", ["Core", "SmartCharging", "RemoteTrigger"])
-        assert c.get("SupportedFeatureProfiles") == ["Core", "SmartCharging", "RemoteTrigger"]
+        c.set("SupportedFeatureProfiles", ["Core", "RemoteTrigger"])
+        assert c.get("SupportedFeatureProfiles") == ["Core", "RemoteTrigger"]
         c.set("HeartbeatInterval", 300)  # e.g. from BootNotification.conf
         c.set("NumberOfConnectors", "1")
         assert env.saved() == {"HeartbeatInterval": "300"}  # read-only facts stay in RAM
         c2 = env.config()
         assert c2.get("HeartbeatInterval") == 300
-        assert c2.get("SupportedFeatureProfiles") == ["Core", "RemoteTrigger"]  # RAM only
+        assert c2.get("SupportedFeatureProfiles") == ["Core", "SmartCharging",
+                                                      "RemoteTrigger"]  # RAM only
         for key, value in (("HeartbeatInterval", -1), ("SecurityProfile", 9),
                            ("FreeCharging", "nope")):
             try:
@@ -561,8 +573,8 @@ def test_setting_the_value_in_force_is_free_and_changes_nothing():
         # a marker only on disk: a write by set() would replace the document without it
         env.store.write_json("ocpp_config.json", {"HeartbeatInterval": "240", "Marker": "x"})
         for key, value in (("HeartbeatInterval", 240), ("HeartbeatInterval", "240"),
-                           ("SupportedFeatureProfiles", "Core,RemoteTrigger"),
-                           ("SupportedFeatureProfiles", ["Core", "RemoteTrigger"])):
+                           ("SupportedFeatureProfiles", "Core,SmartCharging,RemoteTrigger"),
+                           ("SupportedFeatureProfiles", ["Core", "SmartCharging", "RemoteTrigger"])):
             c.set(key, value)
             assert env.saved()["Marker"] == "x", key  # nothing written
         assert c.get("HeartbeatInterval") == 240

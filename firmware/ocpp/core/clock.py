@@ -12,6 +12,7 @@ class Clock:
         self.offset = 0  # seconds to add to time.time()
         self.synced = False
         self.ntp = False  # the board keeps the time from NTP: the central system's is ignored
+        self.on_change = None  # fn() after the time moved by more than a second (schedules)
 
     def now(self):
         """Seconds since the port's epoch, corrected by the last sync."""
@@ -27,8 +28,10 @@ class Clock:
         t = parse_iso(text)
         if t is None or self.ntp:
             return False
-        self.offset = t - int(time.time())
+        old, self.offset = self.offset, t - int(time.time())
         self.synced = True
+        if abs(self.offset - old) > 1 and self.on_change is not None:
+            self.on_change()
         return True
 
 

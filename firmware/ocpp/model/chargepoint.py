@@ -24,6 +24,7 @@ from micropython import const
 from ocpp.core import cache, rpc, ws
 from ocpp.core.clock import Clock
 from ocpp.model.connector import Connector
+from ocpp.model.smartcharging import SmartCharging
 from ocpp.model.txqueue import TxQueue
 
 BACKOFF_MIN_MS = const(1000)
@@ -90,6 +91,8 @@ class ChargePoint:
         config.watch("AuthorizationKey", self._credentials_changed)
         config.watch("SecurityProfile", lambda v: self._credentials_changed(v, True))
         self.connectors = [Connector(self, evses[i], i + 1) for i in range(n)]
+        self.smart = SmartCharging(self)
+        self.clock.on_change = self.smart.changed
         for c in self.connectors:
             c.recover()
         if not self.operative[0]:
@@ -103,7 +106,8 @@ class ChargePoint:
     async def run(self):
         """Run until a Reset; returns "Hard" or "Soft"."""
         tasks = [asyncio.create_task(self.txq.run(self.online)),
-                 asyncio.create_task(self._link())]
+                 asyncio.create_task(self._link()),
+                 asyncio.create_task(self.smart.run())]
         for c in self.connectors:
             tasks.append(asyncio.create_task(c.evse.run()))
             tasks.append(asyncio.create_task(c.run()))
@@ -150,6 +154,7 @@ class ChargePoint:
         self.clock.offset = 0
         self.clock.synced = True
         self.clock.ntp = True
+        self.smart.changed()
 
     def network_changed(self, up):
         """The board's network went down (the link is gone: drop it now) or came back

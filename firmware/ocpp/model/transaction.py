@@ -77,8 +77,11 @@ def start(c, id_tag, parent):
     c.next_sample = time.ticks_add(now, c.config.get("MeterValueSampleInterval") * 1000)
     c.saved_ms = now
     c.last_power = 0
-    evse.offer(evse.max_current_a)
+    smart = c.cp.smart  # the limit in force (or a randomised delay) before any energy
+    smart.applied[c.n] = None
+    smart.apply()
     evse.allow(True)
+    smart.changed()
     c.wake.set()
 
 
@@ -151,6 +154,7 @@ def _finish(c, reason, id_tag, meter_stop, ts, end_sample=True):
         evse.lock(False)
     # a ChangeAvailability scheduled for it applies now
     cache.use("model.availability").transaction_ended(c.cp, c.n)
+    c.cp.smart.changed()  # its TxProfiles go; the charge point's cap is shared anew
     c.wake.set()
 
 

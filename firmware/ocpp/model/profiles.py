@@ -1,0 +1,314 @@
+"""The charging profiles on flash, and the limits they give (the work of ocpp/model/
+smartcharging.py, which has the rules). Loaded through the module cache for a
+SetChargingProfile, a ClearChargingProfile, a GetCompositeSchedule or when the limits are worked
+out again; nothing here stays in the heap.
+
+On flash: one document per profile, "scp_<slot>.json" (its record, see ocpp/model/schedule.py),
+and the index "scp.json":
+
+    {"n": 2, "list": [[chargingProfileId, purpose, stackLevel, connectorId, tx ref or null,
+                       slot], ...]}
+
+A change writes the new record first, then the index (atomic replace), then removes what the
+index no longer names: a power cut leaves the old set or the new one, and at worst an unnamed
+record that the next change overwrites. Only the records a computation needs are read, and
+only while it runs (24 profiles of 32 periods are some 12 KB of JSON on flash).
+"""
+import random
+import time
+
+from ocpp.core import cache
+from ocpp.core.clock import parse_iso
+
+_INDEX = "scp.json"
+CP_MAX = "ChargePointMaxProfile"
+TX_DEFAULT = "TxDefaultProfile"
+TX = "TxProfile"
+_UNITS = {"A": "Current", "W": "Power"}
+
+
+class Refused(ValueError):
+    """SetChargingProfile answers Rejected; the message says why (logged)."""
+
+
+def _doc(slot):
+    return "scp_%d.json" % slot
+
+
+def index(cp):
+    return cp.store.read_json(_INDEX, {}).get("list", [])
+
+
+def _save_index(cp, entries):
+    cp.store.write_json(_INDEX, {"n": len(entries), "list": entries})
+    cp.smart.count = len(entries)
+
+
+def load(cp, entry):
+    return cp.store.read_json(_doc(entry[5]))
+
+
+# -- SetChargingProfile ------------------------------------------------------------------------
+def install(cp, connector_id, prof, ref=None):
+    """Check and keep `prof` (a ChargingProfile) for connector_id; Refused says why not. `ref`:
+    the transaction a RemoteStartTransaction's profile belongs to (its local ref)."""
+    rec = record(cp, connector_id, prof, ref)
+    entries = index(cp)
+    keep = []
+    for e in entries:
+        if e[0] == rec["id"] or (e[1] == rec["purpose"] and e[2] == rec["stack"] and
+                                 e[3] == connector_id):
+            continue  # replaced (same id; or same purpose, stack level and connector)
+        keep.append(e)
+    most = cp.config.get("MaxChargingProfilesInstalled")
+    if len(keep) >= most:
+        raise Refused("MaxChargingProfilesInstalled (%d) profiles installed already" % most)
+    used = [e[5] for e in entries]
+    slot = 0
+    while slot in used:
+        slot += 1
+    cp.store.write_json(_doc(slot), rec)
+    keep.append([rec["id"], rec["purpose"], rec["stack"], connector_id, rec["tx"], slot])
+    _save_index(cp, keep)
+    _drop_unnamed(cp, entries, keep)
+    cp.log("smart charging: profile %d installed (%s, stack level %d, connector %d)"
+           % (rec["id"], rec["purpose"], rec["stack"], connector_id))
+
+
+def record(cp, connector_id, prof, ref=None):
+    """The record (ocpp/model/schedule.py) of a ChargingProfile, checked beyond its schema."""
+    cfg = cp.config
+    purpose = prof["chargingProfilePurpose"]
+    stack = prof["stackLevel"]
+    if stack > cfg.get("ChargeProfileMaxStackLevel"):
+        raise Refused("stackLevel %d above ChargeProfileMaxStackLevel %d"
+                      % (stack, cfg.get("ChargeProfileMaxStackLevel")))
+    if not 0 <= connector_id <= cp.n:
+        raise Refused("no connector %d" % connector_id)
+    if purpose == CP_MAX and connector_id != 0:
+        raise Refused("a ChargePointMaxProfile is for connector 0")
+    if purpose == TX:
+        if connector_id == 0:
+            raise Refused("a TxProfile is for a connector with a transaction, not 0")
+        c = cp.connector(connector_id)
+        if ref is None:
+            if c.tx is None or c.tx.get("stopping"):
+                raise Refused("no transaction on connector %d" % connector_id)
+            ref = c.tx["ref"]
+            tid = prof.get("transactionId")
+            if tid is not None and tid != c.transaction_id():
+                raise Refused("transaction %s is not the one on connector %d (%s)"
+                              % (tid, connector_id, c.transaction_id()))
+    sched = prof["chargingSchedule"]
+    unit = sched["chargingRateUnit"]
+    allowed = cfg.get("ChargingScheduleAllowedChargingRateUnit")
+    if _UNITS.get(unit) not in allowed:
+        raise Refused("chargingRateUnit %s: ChargingScheduleAllowedChargingRateUnit is %s"
+                      % (unit, ",".join(allowed)))
+    periods = sched["chargingSchedulePeriod"]
+    most = cfg.get("ChargingScheduleMaxPeriods")
+    if not 0 < len(periods) <= most:
+        raise Refused("%d periods: from 1 to ChargingScheduleMaxPeriods (%d)"
+                      % (len(periods), most))
+    flat = []
+    last = -1
+    for p in periods:
+        start, limit, phases = p["startPeriod"], p["limit"], p.get("numberPhases", 0)
+        if (last < 0 and start != 0) or start <= last:
+            raise Refused("startPeriod %d: the first is 0, each later one after the one before"
+                          % start)
+        if limit < 0 or not 0 <= phases <= 3:
+            raise Refused("period at %d: limit %s, numberPhases %s" % (start, limit, phases))
+        flat.extend((start, round(limit * 10), phases))
+        last = start
+    kind = prof["chargingProfileKind"]
+    recur = prof.get("recurrencyKind") if kind == "Recurring" else None
+    start = _time(sched, "startSchedule")
+    if kind == "Recurring" and (recur is None or start is None):
+        raise Refused("a Recurring profile needs recurrencyKind and startSchedule")
+    if kind == "Absolute" and start is None:
+        start = cp.clock.now()  # from when it was received
+    if kind == "Relative":
+        start = None  # relative to the transaction's start
+    rate = sched.get("minChargingRate")
+    return {"id": prof["chargingProfileId"], "purpose": purpose, "stack": stack,
+            "connector": connector_id, "tx": ref if purpose == TX else None, "kind": kind,
+            "recur": recur, "from": _time(prof, "validFrom"), "to": _time(prof, "validTo"),
+            "start": start, "duration": sched.get("duration"), "unit": unit,
+            "min": None if rate is None else round(rate * 10), "periods": flat}
+
+
+def _time(d, key):
+    text = d.get(key)
+    if text is None:
+        return None
+    t = parse_iso(text)
+    if t is None:
+        raise Refused("%s is not a date-time: %r" % (key, text[:40]))
+    return t
+
+
+# -- ClearChargingProfile ----------------------------------------------------------------------
+def clear(cp, pid=None, connector_id=None, purpose=None, stack=None):
+    """Remove the profiles matching every criterion given (an id alone decides when given,
+    errata 3.25/3.26); how many went."""
+    entries = index(cp)
+    keep = []
+    for e in entries:
+        if pid is not None:
+            gone = e[0] == pid
+        else:
+            gone = (connector_id is None or e[3] == connector_id) and \
+                   (purpose is None or e[1] == purpose) and (stack is None or e[2] == stack)
+        if not gone:
+            keep.append(e)
+    if len(keep) != len(entries):
+        _save_index(cp, keep)
+        _drop_unnamed(cp, entries, keep)
+    return len(entries) - len(keep)
+
+
+def _drop_unnamed(cp, before, after):
+    named = [e[5] for e in after]
+    for e in before:
+        if e[5] not in named:
+            cp.store.remove(_doc(e[5]))
+
+
+# -- the limits --------------------------------------------------------------------------------
+def _groups(cp, n, records, tx_ref):
+    """For connector n (0: the charge point): [[ChargePointMaxProfiles]] and, for a connector,
+    [[its TxProfiles], [TxDefaultProfiles of it and of connector 0]]."""
+    cpmax, tx, default = [], [], []
+    for r in records:
+        if r["purpose"] == CP_MAX:
+            cpmax.append(r)
+        elif n and r["purpose"] == TX and r["connector"] == n and r["tx"] == tx_ref:
+            tx.append(r)
+        elif n and r["purpose"] == TX_DEFAULT and r["connector"] in (0, n):
+            default.append(r)
+    return [cpmax], [tx, default]
+
+
+def _tx_start(cp, c, now):
+    if c is None or c.tx is None:
+        return now  # what a transaction starting now would get
+    t = parse_iso(c.tx["ts"])
+    return now if t is None else t
+
+
+def _site(c):
+    # volts and phases in use (W <-> A); the outlet's maximum
+    evse = c.evse
+    return evse.voltage, evse.phases, evse.max_current_a
+
+
+def apply(smart):
+    """Work out every connector's limit now and give it to its EVSE (ocpp/model/
+    smartcharging.py apply()); the seconds until the next change, or None."""
+    cp = smart.cp
+    sched = cache.use("model.schedule")
+    now = cp.clock.now()
+    entries = index(cp)
+    # TxProfiles end with their transaction (also one that ended in a power cut)
+    live = [c.tx["ref"] for c in cp.connectors if c.tx is not None]
+    stale = [e for e in entries if e[1] == TX and e[4] not in live]
+    if stale:
+        keep = [e for e in entries if e not in stale]
+        _save_index(cp, keep)
+        _drop_unnamed(cp, entries, keep)
+        entries = keep
+    for c in cp.connectors:  # a RemoteStartTransaction's profile, once its transaction runs
+        remote = smart.remote[c.n]
+        if remote is None:
+            continue
+        id_tag, prof, until = remote
+        if c.tx is not None and c.tx["idTag"] == id_tag:
+            smart.remote[c.n] = None
+            try:
+                install(cp, c.n, prof, c.tx["ref"])
+            except Refused as e:
+                cp.log("smart charging: the remote start's profile is refused: %s" % e)
+            entries = index(cp)
+        elif c.tx is not None or time.ticks_diff(time.ticks_ms(), until) > 0:
+            smart.remote[c.n] = None  # another transaction, or none came
+    records = [load(cp, e) for e in entries]
+    records = [r for r in records if r is not None]
+    running = [c for c in cp.connectors if c.tx is not None]
+    wait = None
+    for c in cp.connectors:
+        cpmax, tx = _groups(cp, c.n, records, None if c.tx is None else c.tx["ref"])
+        volts, phases, max_a = _site(c)
+        start = _tx_start(cp, c, now)
+        amps, n = sched.limit_at((tx,), now, start, volts, phases, max_a)
+        got = sched.prevailing(cpmax[0], now, start, volts, phases)
+        if got is not None:
+            share = got[0] / max(1, len(running))  # the charge point's cap, shared
+            amps = min(amps, share)
+            n = n if not got[1] or (n and n < got[1]) else got[1]
+        smart.amps[c.n] = amps
+        smart.phases[c.n] = n
+        nxt = sched.next_change_of((cpmax, tx), now, start)
+        due = _give(smart, c, amps, now)
+        for t in (nxt, due):
+            if t is not None and (wait is None or t - now < wait):
+                wait = t - now
+    return wait
+
+
+def _give(smart, c, amps, now):
+    """Offer `amps` to connector c's running transaction, after the randomised delay when it is
+    on; when a delay runs, the moment it ends."""
+    n = c.n
+    if c.tx is None or c.tx.get("stopping") or c.tx.get("suspended"):
+        smart.applied[n] = smart.delay_due[n] = None
+        return None
+    if smart.applied[n] is not None and abs(amps - smart.applied[n]) < 0.05:
+        smart.delay_due[n] = None
+        return None
+    cfg = smart.cp.config
+    most = cfg.get("RandomisedDelayMaxSeconds")
+    if cfg.get("RandomisedDelayEnabled") and most > 0:
+        if smart.delay_due[n] is None:
+            smart.delay_due[n] = now + random.getrandbits(16) % (most + 1)
+            smart.cp.log("connector %d: randomised delay until %s" %
+                         (n, smart.cp.clock.iso(smart.delay_due[n])))
+        if now < smart.delay_due[n]:
+            if smart.applied[n] is None:
+                c.evse.offer(0)  # nothing before the first delay ends: SuspendedEVSE
+            return smart.delay_due[n]
+    smart.delay_due[n] = None
+    smart.applied[n] = amps
+    c.evse.offer(amps, paced=True)
+    c.wake.set()
+    return None
+
+
+# -- GetCompositeSchedule ----------------------------------------------------------------------
+def composite(cp, n, duration, unit):
+    """GetCompositeSchedule's answer for connector n (0: the charge point) from now."""
+    sched = cache.use("model.schedule")
+    now = cp.clock.now()
+    records = [r for r in (load(cp, e) for e in index(cp)) if r is not None]
+    if n:
+        c = cp.connector(n)
+        volts, phases, max_a = _site(c)
+        cpmax, tx = _groups(cp, n, records, None if c.tx is None else c.tx["ref"])
+        groups = (cpmax, tx)
+    else:
+        c = cp.connectors[0]
+        volts, phases, _ = _site(c)
+        max_a = sum(x.evse.max_current_a for x in cp.connectors)
+        groups = (_groups(cp, 0, records, None)[0],)
+    start = _tx_start(cp, None if n == 0 else c, now)
+    unit = unit or "A"
+    periods = sched.composite(groups, now, duration, start, volts, phases, max_a, unit)
+    out = []
+    for p in periods:
+        d = {"startPeriod": p[0], "limit": p[1]}
+        if p[2]:
+            d["numberPhases"] = p[2]
+        out.append(d)
+    return {"status": "Accepted", "connectorId": n, "scheduleStart": cp.clock.iso(now),
+            "chargingSchedule": {"duration": duration, "chargingRateUnit": unit,
+                                 "chargingSchedulePeriod": out}}
