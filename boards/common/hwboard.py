@@ -28,7 +28,7 @@ WDT_OFF_FLAG = "wdt_off"  # file in the flash root: never arm the watchdog (tool
 # Every pin name a board may map; None = not fitted. An outlet's own pins come first; the
 # second outlet of a two-connector board has a map of those ("pins_2"), the rest is shared.
 OUTLET_PINS = ("pilot_pwm", "pilot_adc", "contactor", "contactor_fb", "s0", "rcd", "rcd_test",
-               "lock_a", "lock_b", "lock_fb", "led", "phase_a", "phase_b")
+               "lock_a", "lock_b", "lock_fb", "led", "phase_a", "phase_b", "three_phase")
 PIN_NAMES = OUTLET_PINS + ("temp_adc", "rfid_sck", "rfid_mosi", "rfid_miso", "rfid_cs",
                            "rfid_rst")
 _REQUIRED = ("pilot_pwm", "pilot_adc", "contactor")
@@ -115,6 +115,10 @@ class HardwareOutlet:
         if pins["phase_a"] is not None and pins["phase_b"] is not None:
             self._phase = PhaseSelector(Pin(pins["phase_a"], Pin.OUT, value=0),
                                         Pin(pins["phase_b"], Pin.OUT, value=0))
+        # the phase-count relay: on, L2 and L3 go to the EV too (three phases); off, L1 only
+        self._three = None
+        if pins["three_phase"] is not None and self.phases == 3:
+            self._three = Pin(pins["three_phase"], Pin.OUT, value=1)
 
     # -- the outlet's interface -------------------------------------------------------------------
     def pilot_levels(self):
@@ -171,6 +175,16 @@ class HardwareOutlet:
         if self._contactor.closed:
             return False
         self._phase.select(phase)
+        return True
+
+    def set_phases(self, n):
+        """Three phases or one to the EV (the phase-count relay). True when switched; False
+        while the contactor is closed (never under load); None if not fitted."""
+        if self._three is None:
+            return None
+        if self._contactor.closed:
+            return False
+        self._three.value(1 if n >= 3 else 0)
         return True
 
     def make_safe(self):

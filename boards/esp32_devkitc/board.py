@@ -29,6 +29,7 @@ class Board(HardwareBoard):
         "temp_adc": 39,  # SENSOR_VN, ADC1_CH3, input only
         "phase_a": None,  # suggested 21 when the phase relays are fitted
         "phase_b": None,  # suggested 22
+        "three_phase": None,  # phase-count relay: suggested 12 (strapping: low at boot)
         "rfid_sck": 18,
         "rfid_mosi": 23,
         "rfid_miso": 19,

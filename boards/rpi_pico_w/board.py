@@ -27,6 +27,7 @@ class Board(HardwareBoard):
         "temp_adc": 27,  # ADC1
         "phase_a": None,  # suggested GP20 when the phase relays are fitted
         "phase_b": None,  # suggested GP21
+        "three_phase": None,  # phase-count relay (a free GP when fitted)
         "rfid_sck": 2,
         "rfid_mosi": 3,
         "rfid_miso": 4,

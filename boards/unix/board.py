@@ -13,6 +13,7 @@ lock, sensors, and the EV at it) has:
     temperature_c(), currents_a()           sensors (the simulation has CT clamps)
     lock(locked) -> bool, has_lock          cable lock
     led(pattern), select_phase(phase)       status light, phase relay
+    set_phases(n)                           the phase-count relay (3 or 1 to the EV)
 The board is its first outlet and holds the others (config "sim": "connectors", default 1):
     connectors, outlet(n)                   outlet n (1..connectors); outlet(1) is the board
     feed_watchdog(), reset(hard), async start(), name_server()
@@ -74,6 +75,8 @@ class Board:
         self.max_current_a = sim.get("max_current_a", 32)
         self.meter_imp_per_kwh = sim.get("meter_imp_per_kwh", 1000)
         self.ev_max_a = sim.get("ev_max_a", 32)
+        self.ev_phases = 3  # the EV's charger: 3 phases, or 1 (control port `ev_phases 1`)
+        self.phases_in_use = self.phases  # the phase-count relay (set_phases)
         # EV side
         self.ev_state = "A"  # A unplugged, B plugged, C asking for energy
         self.faults = []
@@ -177,9 +180,17 @@ class Board:
     def temperature_c(self):
         return float(_OVERTEMP_C) if "overtemp" in self.faults else self.temp_c
 
+    def _drawn(self):
+        # the phases the EV draws on: its own, of those the charger connects
+        return min(self.ev_phases, self.phases_in_use)
+
     def currents_a(self):
         a = self._draw_a()
-        return (a,) * self.phases
+        n = self._drawn()
+        if n == 1 and self.phases > 1:  # on the grid phase the phase relay selected
+            at = (self.phase_selected or 1) - 1
+            return tuple(a if i == at else 0 for i in range(self.phases))
+        return (a,) * n + (0,) * (self.phases - n)
 
     # -- meter -----------------------------------------------------------------------------------
     def _draw_a(self):
@@ -188,7 +199,7 @@ class Board:
         return min(self.offered_a(), self.ev_max_a) + self.ev_extra_a
 
     def power_w(self):
-        return int(self._draw_a() * self.voltage * self.phases)
+        return int(self._draw_a() * self.voltage * self._drawn())
 
     def _advance(self):
         """Turn the energy drawn since the last call into whole meter pulses, timed.
@@ -240,6 +251,17 @@ class Board:
         self.phase_selected = phase
         return True
 
+
+    def set_phases(self, n):
+        """The phase-count relay: three phases or one (L1) to the EV. Switched only with the
+        contactor open: True when switched, False while closed; None on a one-phase supply."""
+        if self.phases == 1:
+            return None
+        if self.relay:
+            return False
+        self._advance()
+        self.phases_in_use = 3 if n >= 3 else 1
+        return True
 
     def outlet(self, n):
         """Outlet n (1..connectors)."""

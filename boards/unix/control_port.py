@@ -1,7 +1,7 @@
 """The simulator control port: drive the simulated EV and hardware over TCP on 127.0.0.1.
 
 One command per line, exactly one JSON object per line back:
-    plug | charge | pause | unplug | card <idTag> | ev_max <amps>
+    plug | charge | pause | unplug | card <idTag> | ev_max <amps> | ev_phases <1|3>
     fault <rcd|diode|weld|overtemp|ground|lock> | clear | status      [connector number]
     net down | net up
     -> {"ok": true, ...}  or  {"ok": false, "error": "..."}

@@ -55,6 +55,8 @@ def members(board, n=1):
     fold_latency(outlet)
     yield "contactor_latency", dict(outlet.latency)  # a copy: a reply dict must not change
     yield "phase_selected", outlet.phase_selected
+    yield "phases_in_use", outlet.phases_in_use
+    yield "ev_phases", outlet.ev_phases
     yield "connectors", board.connectors
     yield "network", board.network_up
     yield "ok", True

@@ -52,6 +52,9 @@ METER_EVERY_MS = const(200)
 # A new current offered while the EV charges waits until this long after the last change: the
 # EV has 5 s to follow one (IEC 61851-1; EVerest IEC_PWM_MAX_UPDATE_INTERVAL)
 PACE_MS = const(5000)
+# The phase-count relay settles this long before the EV is offered current again (EVerest waits
+# switch_3ph1ph_delay_s 10 s; the relay itself needs well under one)
+PHASE_SETTLE_MS = const(2000)
 _SETTLE_MS = const(600)  # after our own pilot output changes, before F counts as a fault
 
 _F = pilot.PWM_F
@@ -73,7 +76,9 @@ class Evse:
     ``policy`` the retry policy (evse.safety.POLICY, a per-instance copy that may be tuned).
     What the outlet is, for the side above (which never reaches the board itself):
     ``phases``, ``voltage``, ``max_current_a``, ``has_lock``, and lock(locked) -> bool,
-    led(pattern), select_phase(phase) -> True when switched (None: no phase relay).
+    led(pattern), select_phase(phase) -> True when switched (None: no phase relay);
+    ``phases_in_use`` (the phase-count relay's setting: ``phases`` without one),
+    ``switches_phases`` and use_phases(n) (see there).
     """
 
     def __init__(self, board, store, log=print, now_ms=time.ticks_ms, n=1):
@@ -90,6 +95,10 @@ class Evse:
         self.lock = board.lock
         self.led = board.led
         self.select_phase = getattr(board, "select_phase", _no_phase_relay)
+        self._set_phases = getattr(board, "set_phases", _no_phase_relay)
+        self.switches_phases = self.phases == 3 and self._set_phases(3) is not None
+        self.phases_in_use = self.phases
+        self.switching = False  # a phase switch is under way (use_phases): nothing offered
         tail = "" if n == 1 else "_%d" % n
         self._faults = Faults(store, now, log, "evse_faults%s.json" % tail)
         self.faults = self._faults.active
@@ -143,6 +152,37 @@ class Evse:
             return
         self._paced = False
         self._update_pilot(now)
+
+    async def use_phases(self, n):
+        """Charge on n phases (1 or 3) through the phase-count relay, never under load: offer
+        nothing (PWM off) so the EV stops drawing, wait for the contactor to open (the EV
+        going to B, or at most the C1 timeout, then forced), switch, let the relay settle for
+        PHASE_SETTLE_MS, and offer again. True when switched (or already so)."""
+        n = 3 if n >= 3 else 1
+        if n == self.phases_in_use:
+            return True
+        if not self.switches_phases or self.switching:
+            return False
+        self.switching = True
+        try:
+            self._update_pilot(self._now())
+            t0 = self._now()
+            while self.relay_closed and ticks_diff(self._now(), t0) < _C1_TIMEOUT_MS:
+                amps = self.board.currents_a()
+                if amps is not None and max(amps) < 1:
+                    break  # the EV draws nothing: no load to break
+                await asyncio.sleep_ms(20)
+            if self.relay_closed:
+                self._set_relay(False, self._now())
+            if not self._set_phases(n):
+                return False
+            self.log("evse: switched to %d phase%s" % (n, "s" if n > 1 else ""))
+            self.phases_in_use = n
+            await asyncio.sleep_ms(PHASE_SETTLE_MS)
+            return True
+        finally:
+            self.switching = False
+            self._update_pilot(self._now())
 
     def allow(self, ok):
         """An authorised transaction: the contactor may close when the EV asks (state C).
@@ -431,7 +471,7 @@ class Evse:
         self._pilot_dirty = False
         if not self._available:
             duty = _F
-        elif self.faults or not self._allowed:
+        elif self.faults or not self._allowed or self.switching:
             duty = _X1
         else:
             amps = self._offer

@@ -1,13 +1,14 @@
 """make bench's scenarios in a heap as small as a board's: boot + configuration in
-MICROPY_HEAP=130k, a charging session (every measurand sampled each second) in 144k.
+MICROPY_HEAP=136k, a charging session (every measurand sampled each second) in 152k.
 
 The 64-bit unix port counts about 1.45 times a 32-bit board's bytes (issue 13's 32-bit build),
 and .mpy code lives in the heap (frozen code would live in flash). The agent runs from the compiled bundle (see conftest.py),
 linked into the state directory as a board keeps it in its flash root (tools/unix-agent).
 
-The agent fits with a KB or two to spare (make bench finds the smallest heaps: 129k and 137k;
-at 128k GetConfiguration's answer often finds no room: the names of every module it loads stay
-interned in the heap for good, some 9 KB, which frozen code keeps in flash), so these tests
+The agent fits with a KB or two to spare (make bench finds the smallest heaps: 134k and 147k
+with Smart Charging, 129k and 141k before it; GetConfiguration's answer is the tight moment:
+the names of every module it loads stay interned in the heap for good, some 9 KB, which frozen
+code keeps in flash), so these tests
 fail as soon as the agent grows by that much: a change that needs more heap must give some
 back, or raise the figure here with its measurements in the commit. The module cache
 (ocpp/core/cache.py) keeps a quarter of the heap free here, so every module loaded for a moment
@@ -17,9 +18,10 @@ goes when it is done, as on a board.
 import pytest
 from scenarios import Driver, Failed, boot_and_configuration, charging_session
 
-# The resident agent after start-up (bytes, this 64-bit port, from .mpy): about 102.4 KB now.
-# More is a decision, not an accident: raise it with the figures in the commit.
-RESIDENT_BUDGET = 104 * 1024
+# The resident agent after start-up (bytes, this 64-bit port, from .mpy): about 107.1 KB now
+# (Smart Charging's resident part, its keys and the EVSE's phase switch took 3.9 KB). More is a
+# decision, not an accident: raise it with the figures in the commit.
+RESIDENT_BUDGET = 109 * 1024
 
 CP = "CP_1"
 
@@ -35,12 +37,12 @@ def drive(csms, agent, scenario):
     return d.status()["heap"]
 
 
-def test_boot_and_configuration_in_130k(csms, make_agent):
+def test_boot_and_configuration_in_136k(csms, make_agent):
     csms.cs.boot_interval = 2  # the scenario waits for a Heartbeat
-    heap = drive(csms, make_agent(csms, heap="130k"), boot_and_configuration)
+    heap = drive(csms, make_agent(csms, heap="136k"), boot_and_configuration)
     assert heap["after_imports"] <= RESIDENT_BUDGET, heap
 
 
-def test_charging_session_in_144k(csms, make_agent):
-    heap = drive(csms, make_agent(csms, heap="144k"), charging_session)
+def test_charging_session_in_152k(csms, make_agent):
+    heap = drive(csms, make_agent(csms, heap="152k"), charging_session)
     assert heap["after_imports"] <= RESIDENT_BUDGET, heap

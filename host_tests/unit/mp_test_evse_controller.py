@@ -276,3 +276,54 @@ async def test_the_outlet_is_described_to_the_side_above():
     assert e.select_phase(2) is None  # no phase relay fitted on this board
     e.led("charging")
     assert e.lock(True) is None
+
+
+async def test_a_paced_offer_waits_5_s_after_the_last_change():
+    from evse.controller import PACE_MS
+
+    e, b, c, _ = await charging(32)
+    await run(e, c, 1000)  # 1.4 s after the PWM came on
+    e.offer(16, paced=True)
+    assert b.duty == 53.3  # not yet: the EV has 5 s to follow a change
+    e.offer(10, paced=True)  # a newer limit replaces the waiting one
+    t = await run_until(e, c, lambda: b.duty != 53.3, PACE_MS)
+    assert b.duty == 16.7 and 3400 <= t <= 3700, t
+    e.offer(0)  # not paced (a stop): at once
+    assert b.duty == 100
+
+
+async def test_a_phase_switch_never_happens_under_load():
+    from fake_board import FakeBoard
+
+    b = FakeBoard()
+    switched = []
+
+    def set_phases(n):
+        if b.closed:
+            return False  # the relay refuses under load, as the boards' do
+        switched.append(n)
+        return True
+
+    b.phases = 3
+    b.set_phases = set_phases
+    e, b, c, logs = await charging(32, board=b)
+    assert e.switches_phases and e.phases_in_use == 3
+    switched.clear()  # (the EVSE set three phases when it was built)
+    b.amps = (32.0, 32.0, 32.0)
+    task = asyncio.create_task(e.use_phases(1))
+    await asyncio.sleep_ms(0)
+    await run(e, c, 100)
+    assert b.duty == 100 and e.switching  # PWM off first: the EV is asked to stop
+    await asyncio.sleep_ms(50)
+    assert b.closed and switched == []  # still drawing: no switch yet
+    b.amps = (0.0, 0.0, 0.0)  # the EV stopped drawing
+    for _ in range(20):
+        await run(e, c, 20)
+        await asyncio.sleep_ms(25)
+        if switched:
+            break
+    assert switched == [1] and not b.closed and e.phases_in_use == 1
+    assert not b.closed  # and it stays open until the relay settled
+    await run(e, c, 500)
+    assert not b.closed and b.duty == 100
+    task.cancel()

@@ -67,6 +67,7 @@ class ChargePoint:
         self.n = n = len(evses)
         config.set("NumberOfConnectors", n)
         config.set("ConnectorPhaseRotationMaxLength", n + 1)
+        config.set("ConnectorSwitch3to1PhaseSupported", all(e.switches_phases for e in evses))
         self.rpc = rpc.Rpc(log, timeout_s=config.get("MessageTimeout") or 30,
                            answers=_answers, context=self)
         self.rpc.gate = self._gate

@@ -14,6 +14,7 @@ index no longer names: a power cut leaves the old set or the new one, and at wor
 record that the next change overwrites. Only the records a computation needs are read, and
 only while it runs (24 profiles of 32 periods are some 12 KB of JSON on flash).
 """
+import asyncio
 import random
 import time
 
@@ -200,7 +201,7 @@ def _tx_start(cp, c, now):
 def _site(c):
     # volts and phases in use (W <-> A); the outlet's maximum
     evse = c.evse
-    return evse.voltage, evse.phases, evse.max_current_a
+    return evse.voltage, evse.phases_in_use, evse.max_current_a
 
 
 def apply(smart):
@@ -248,12 +249,29 @@ def apply(smart):
             n = n if not got[1] or (n and n < got[1]) else got[1]
         smart.amps[c.n] = amps
         smart.phases[c.n] = n
+        _phases(smart, c, n)
         nxt = sched.next_change_of((cpmax, tx), now, start)
         due = _give(smart, c, amps, now)
         for t in (nxt, due):
             if t is not None and (wait is None or t - now < wait):
                 wait = t - now
     return wait
+
+
+def _phases(smart, c, n):
+    """numberPhases in force (0: not given, all the outlet has) through the phase-count relay,
+    for a transaction; the EVSE pauses the EV for the switch (evse.use_phases)."""
+    evse = c.evse
+    want = n or evse.phases
+    if evse.switches_phases and want != evse.phases_in_use and c.tx is not None and \
+            not evse.switching:
+        smart.cp.log("connector %d: %d phase%s from now" % (c.n, want, "s" if want > 1 else ""))
+        asyncio.create_task(_switch(smart, evse, want))
+
+
+async def _switch(smart, evse, n):
+    await evse.use_phases(n)
+    smart.changed()  # a W limit counts the phases in use
 
 
 def _give(smart, c, amps, now):
