@@ -7,7 +7,8 @@ import time
 import pytest
 
 from agent import free_port
-from session_helpers import (CP, TAG, boot, configure, ev, start_session, stop_by_card,
+from session_helpers import (CP, TAG, boot, configure, ev, number, start_session, stop_by_card,
+                             wait_meter_values,
                              wait_call, wait_status)
 
 
@@ -46,13 +47,19 @@ def offered(agent, amps, timeout=10):
 
 
 def test_tx_default_profile_limits_the_session_tc_056(csms, make_agent):
-    agent = boot(csms, make_agent)
+    agent = boot(csms, make_agent, keys={"MeterValueSampleInterval": 1,
+                                         "MeterValuesSampledData": "Current.Offered,Power.Offered"})
     now = time.time()
     assert set_profile(csms, 0, profile(1, "TxDefaultProfile", [(0, 10)], start=now - 60)) \
         == "Accepted"
     tx = start_session(csms, agent)
     s = offered(agent, 10)
     assert s["pwm_duty"] == 16.7 and s["connector_status"] == "Charging"
+    # Current.Offered and Power.Offered report the limit in force
+    mark = csms.mark()
+    got = wait_meter_values(csms, 1, since=mark, transaction_id=tx.id)[0][1]
+    values = {x["measurand"]: number(x) for x in got}
+    assert values == {"Current.Offered": 10.0, "Power.Offered": 6900.0}, got
     stop_by_card(csms, agent, tx)
 
 
@@ -255,7 +262,18 @@ def test_profiles_survive_a_restart(csms, make_agent):
     assert got == [{"startPeriod": 0, "limit": 14.0}]
     tx = start_session(csms, agent)
     offered(agent, 14)
-    stop_by_card(csms, agent, tx)
+    # a TxProfile lives as long as its transaction: a power cut ends that (PowerLoss, it is not
+    # resumed), so the TxProfile does not come back, while the ChargePointMaxProfile does
+    assert set_profile(csms, 1, profile(2, "TxProfile", [(0, 8)], tx=tx.id)) == "Accepted"
+    offered(agent, 8)
+    agent.kill()
+    mark = csms.mark()
+    agent.start()
+    wait_call(csms, "StopTransaction", since=mark, timeout=15, transactionId=tx.id)
+    got = composite(csms, 1, 60)["chargingSchedule"]["chargingSchedulePeriod"]
+    assert got == [{"startPeriod": 0, "limit": 14.0}]
+    assert csms.call(CP, "ClearChargingProfile", {"id": 2})["status"] == "Unknown"  # gone
+    assert csms.call(CP, "ClearChargingProfile", {"id": 1})["status"] == "Accepted"
 
 
 @pytest.mark.parametrize("phases, amps", [(3, 10), (1, 30)])

@@ -62,7 +62,7 @@ class Metering:
         elif measurand == "Power.Active.Import":
             v = str(evse.power_w())
         elif measurand == "Power.Offered":
-            v = _fmt(evse.offered_a() * evse.voltage * phases)
+            v = _fmt(evse.offered_a() * evse.voltage * evse.phases_in_use)
         elif measurand == "Current.Offered":
             v = _fmt(evse.offered_a())
         else:
