@@ -82,7 +82,8 @@ class Store:
         """The document ``name``, or ``default`` if it is missing or unusable.
 
         An unreadable or corrupt document is logged and kept aside as ``name + ".bad"`` (for
-        diagnosis) so the next write starts clean. Never raises because of the file's content.
+        diagnosis) so the next write starts clean. Never raises because of the file's content;
+        a MemoryError (no heap to read it into) is raised and the document left as it is.
         """
         path = self.path(name)
         try:
@@ -92,6 +93,8 @@ class Store:
         try:
             with f:
                 return json.load(f)
+        except MemoryError:
+            raise  # the heap, not the document: it stays where it is
         except Exception as e:  # ValueError (bad JSON), OSError, UnicodeError, ...
             self.log("store: %s unreadable (%r); kept as %s.bad" % (name, e, name))
         try:

@@ -1,6 +1,6 @@
 """make bench: the agent's figures, measured as users run it; prints them, asserts nothing.
 
-    .venv/bin/python tools/bench.py [--quick] [--only heap|latency|bundle]
+    .venv/bin/python tools/bench.py [--quick] [--only heap|rpc|smart|latency|bundle]
 
 The agent is tools/unix-agent on the compiled unix bundle (build/unix-bench, AGENT_MODULES),
 against tools/csms's CentralSystemThread in this process, its EV driven over the simulator
@@ -8,11 +8,15 @@ control port. Figures:
 
   heap     the smallest MICROPY_HEAP (bisected in 8k steps, then in 1k steps within the last
            one) at which the boot + configuration scenario, and a full charging session, pass;
-           heap after imports and live peak of each at a comfortable 256k (status "heap")
+           heap after imports and live peak of each at a comfortable 256k (status "heap");
+           scenarios: boot + configuration, a charging session, the session with 24 profiles
   rpc      CALL -> CALLRESULT latency (median, p99) as the central system times it, for the agent
            at the unix port's default heap, a CPython charge point on the `ocpp` package
            (tools/peer_cp.py peer) and the loopback floor (tools/peer_cp.py floor, canned
            answers), and the agent's time above the floor over the peer's
+  smart    with every charging profile the agent takes (24 of 32 periods) installed: heap after
+           start-up with them on flash and without, the live peak while they are worked out,
+           GetCompositeSchedule's round trip (a day) beside a one-key GetConfiguration's
   latency  contactor timing (status "contactor_latency", the simulator's ms clock): EV enters C
            -> closed, EV leaves C (pause / unplug) -> open; min/median/max, idle and while the
            central system keeps the agent busy (a full GetConfiguration and a 60 kB frame)
@@ -40,14 +44,15 @@ sys.path.insert(0, os.path.join(ROOT, "host_tests"))
 from csms import CentralSystemThread  # noqa: E402
 from agent import Agent  # noqa: E402
 from scenarios import (TAG, Driver, Failed, line_with,  # noqa: E402
-                       boot_and_configuration, booted, charging_session)
+                       boot_and_configuration, booted, charging_session, full_profiles,
+                       session_with_profiles)
 
 CP = "BENCH_1"
 BUNDLE_DIR = os.path.join(ROOT, "build", "unix-bench")
 REPORT_JSON = os.path.join(ROOT, "build", "bench.json")
 BOARDS = ("esp32_devkitc", "rpi_pico_w", "unix")
 COMFORTABLE_HEAP_K = 256
-PROBE_TIMEOUT_S = 25
+PROBE_TIMEOUT_S = 40
 BIG_FRAME_CHARS = 60000
 
 
@@ -87,8 +92,10 @@ class Run(Driver):
 
 
 SCENARIOS = {"boot_config": (boot_and_configuration, 2),  # (steps, boot interval = heartbeat)
-             "session": (charging_session, 300)}
-TITLES = {"boot_config": "boot + configuration", "session": "charging session"}
+             "session": (charging_session, 300),
+             "session_profiles": (session_with_profiles, 300)}
+TITLES = {"boot_config": "boot + configuration", "session": "charging session",
+          "session_profiles": "session, 24 profiles"}
 
 
 def probe(name, heap_k, timeout=PROBE_TIMEOUT_S):
@@ -178,7 +185,7 @@ def print_heap(result, out):
     out("")
     out("  smallest MICROPY_HEAP that passes; heap in use (bytes) at %dk. The 64-bit unix port"
         % COMFORTABLE_HEAP_K)
-    out("  counts about twice a 32-bit board's bytes, and .mpy code sits in the heap here.")
+    out("  counts about 1.45 times a 32-bit board's bytes, and .mpy code sits in the heap here.")
     out("  %-22s %14s %8s %15s %12s" % ("scenario", "smallest heap", "(1k)", "after imports",
                                           "live peak"))
     for name in SCENARIOS:
@@ -439,7 +446,66 @@ def print_rpc(result, out):
             % result["ratio_above_floor"])
 
 
-# -- 4: bundle sizes ------------------------------------------------------------------------------
+# -- 4: smart charging ----------------------------------------------------------------------------
+
+def smart_figures(reps, out):
+    """With every profile the agent takes installed (scenarios.full_profiles: 24 x 32 periods):
+    the heap after start-up with them on flash against without, the live peak while they are
+    worked out, and GetCompositeSchedule's round trip (a day, connector 1 and 0) beside a
+    one-key GetConfiguration's."""
+    result, broken = {}, []
+    try:
+        with Run(COMFORTABLE_HEAP_K, 300) as run:
+            booted(run)
+            before = run.status()["heap"]["after_imports"]
+            full_profiles(run)
+            run.agent.stop()  # the profiles on flash from the start, as after a reboot
+            mark = run.csms.mark()
+            run.agent.start()
+            run.wait_call("StatusNotification", since=mark, connectorId=1)
+            after = run.status()["heap"]["after_imports"]
+            times = {"GetCompositeSchedule 1": [], "GetCompositeSchedule 0": [],
+                     "GetConfiguration 1 key": []}
+            for _ in range(reps):
+                for name, action, payload in (
+                        ("GetCompositeSchedule 1", "GetCompositeSchedule",
+                         {"connectorId": 1, "duration": 86400}),
+                        ("GetCompositeSchedule 0", "GetCompositeSchedule",
+                         {"connectorId": 0, "duration": 86400}),
+                        ("GetConfiguration 1 key", "GetConfiguration",
+                         {"key": ["HeartbeatInterval"]})):
+                    t = time.perf_counter()
+                    got = run.call(action, payload)
+                    times[name].append((time.perf_counter() - t) * 1000)
+                    if action == "GetCompositeSchedule":
+                        result["periods " + name[-1]] = len(
+                            got["chargingSchedule"]["chargingSchedulePeriod"])
+            result["after_imports"] = {"without": before, "with": after}
+            result["live_peak"] = run.status()["heap"]["live_peak"]
+            result["ms"] = {k: round(statistics.median(v), 1) for k, v in times.items()}
+            run.check()
+    except Failed as e:
+        broken.append("smart charging: %s" % e)
+    return result, broken
+
+
+def print_smart(result, out):
+    if not result:
+        return
+    a = result["after_imports"]
+    out("  heap after start-up: %s without profiles, %s with 24 x 32 on flash (%+d)"
+        % (_num(a["without"]), _num(a["with"]), a["with"] - a["without"]))
+    out("  live peak at %dk, where every module stays cached: %s (what they need: the smallest"
+        % (COMFORTABLE_HEAP_K, _num(result["live_peak"])))
+    out("  heap of 'session, 24 profiles' above)")
+    for name, ms in result["ms"].items():
+        extra = ""
+        if name.startswith("GetComposite"):
+            extra = " (%d periods)" % result["periods " + name[-1]]
+        out("  %-24s median %7.1f ms%s" % (name, ms, extra))
+
+
+# -- 5: bundle sizes ------------------------------------------------------------------------------
 
 _BUNDLE_LINE = re.compile(r"bundle (\S+) \(([^)]*)\): (\d+) files, (\d+) bytes")
 
@@ -485,7 +551,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true",
                     help="fewer repetitions and a narrower bisect (a smoke run)")
-    ap.add_argument("--only", choices=("heap", "latency", "rpc", "bundle"), help="one section")
+    ap.add_argument("--only", choices=("heap", "latency", "rpc", "smart", "bundle"),
+                    help="one section")
     ap.add_argument("--heap-range", metavar="LO:HI",
                     help="bisect between these heaps in k (default 96:320, quick 160:224)")
     ap.add_argument("--reps", type=int, help="sessions per contactor-timing run (default 10, "
@@ -499,7 +566,7 @@ def main(argv=None):
     if args.heap_range:
         lo_k, hi_k = (int(x) for x in args.heap_range.lower().replace("k", "").split(":"))
     reps = args.reps or (3 if args.quick else 10)
-    sections = [args.only] if args.only else ["bundle", "heap", "rpc", "latency"]
+    sections = [args.only] if args.only else ["bundle", "heap", "rpc", "smart", "latency"]
 
     def out(text=""):
         print(text, flush=True)
@@ -531,6 +598,12 @@ def main(argv=None):
         report["rpc"], why = rpc_latency(30 if args.quick else 200, out)
         broken += why
         print_rpc(report["rpc"], out)
+    if "smart" in sections:
+        out("\n== Smart Charging: every profile installed, at MICROPY_HEAP=%dk"
+            % COMFORTABLE_HEAP_K)
+        report["smart"], why = smart_figures(3 if args.quick else 9, out)
+        broken += why
+        print_smart(report["smart"], out)
     if "latency" in sections:
         out("\n== Contactor timing at MICROPY_HEAP=%dk" % COMFORTABLE_HEAP_K)
         report["latency"], why = latency_figures(reps, out)

@@ -135,6 +135,54 @@ def charging_session(run):
     """Plug, card, StartTransaction, charge with MeterValues every second for ~3 s, the same card
     stops it, StopTransaction, unplug, Available."""
     booted(run)
+    session(run)
+
+
+def session_with_profiles(run):
+    """The charging session with every charging profile the agent takes installed first
+    (full_profiles) and their composite schedule asked for a day: the smart-charging work at
+    the start, at each period boundary and at the end comes on top of the session's."""
+    booted(run)
+    full_profiles(run)
+    for connector in (1, 0):
+        got = run.call("GetCompositeSchedule", {"connectorId": connector, "duration": 86400})
+        if got["status"] != "Accepted":
+            raise Failed("GetCompositeSchedule %d: %s" % (connector, got["status"]))
+    session(run)
+
+
+def full_profiles(run, connector=1):
+    """MaxChargingProfilesInstalled (24) profiles of ChargingScheduleMaxPeriods (32) periods
+    each: nine stack levels of ChargePointMaxProfile and of TxDefaultProfile on connector 0,
+    six on `connector`; Daily, Absolute and Relative, in A and W, a period every 10 minutes."""
+    now = int(time.time())
+    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 3600))
+    pid = 0
+    for where, purpose, levels in ((0, "ChargePointMaxProfile", 9), (0, "TxDefaultProfile", 9),
+                                   (connector, "TxDefaultProfile", 6)):
+        for stack in range(levels):
+            pid += 1
+            kind = ("Recurring", "Absolute", "Relative")[pid % 3]
+            unit = "W" if pid % 2 else "A"
+            periods = [{"startPeriod": i * 600,
+                        "limit": (6 + (i + pid) % 26) * (690 if unit == "W" else 1)}
+                       for i in range(32)]
+            sched = {"chargingRateUnit": unit, "chargingSchedulePeriod": periods}
+            prof = {"chargingProfileId": pid, "stackLevel": stack,
+                    "chargingProfilePurpose": purpose, "chargingProfileKind": kind,
+                    "chargingSchedule": sched}
+            if kind != "Relative":
+                sched["startSchedule"] = start
+            if kind == "Recurring":
+                prof["recurrencyKind"] = "Daily"
+            got = run.call("SetChargingProfile", {"connectorId": where,
+                                                  "csChargingProfiles": prof})
+            if got["status"] != "Accepted":
+                raise Failed("SetChargingProfile %d: %s" % (pid, got["status"]))
+
+
+def session(run):
+    """The session itself (the charge point booted)."""
     run.change("MeterValueSampleInterval", "1")
     run.change("MeterValuesSampledData", ALL_MEASURANDS)
     mark = run.csms.mark()

@@ -56,6 +56,34 @@ def test_root_created_if_missing():
         rmtree(d)
 
 
+def test_no_heap_to_read_a_document_is_not_a_corrupt_document():
+    import store
+
+    d = fresh_dir()
+    real = store.json
+
+    class NoHeap:
+        @staticmethod
+        def load(f):
+            raise MemoryError("memory allocation failed")
+
+    try:
+        s = Store(d, log=Log())
+        s.write_json("doc.json", {"a": 1})
+        store.json = NoHeap
+        try:
+            s.read_json("doc.json")
+            assert False, "MemoryError expected"
+        except MemoryError:
+            pass
+        store.json = real
+        assert s.read_json("doc.json") == {"a": 1}  # left where it was, intact
+        assert not s.exists("doc.json.bad")
+    finally:
+        store.json = real
+        rmtree(d)
+
+
 def test_corrupt_document_is_kept_aside_and_default_returned():
     d = fresh_dir()
     try:

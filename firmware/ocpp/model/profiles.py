@@ -17,6 +17,7 @@ only while it runs (24 profiles of 32 periods are some 12 KB of JSON on flash).
 import asyncio
 import random
 import time
+from array import array
 
 from ocpp.core import cache
 from ocpp.core.clock import parse_iso
@@ -46,7 +47,12 @@ def _save_index(cp, entries):
 
 
 def load(cp, entry):
-    return cp.store.read_json(_doc(entry[5]))
+    """The record an index entry names (periods as an array of ints: a third of the list's
+    heap), or None when its document is missing."""
+    r = cp.store.read_json(_doc(entry[5]))
+    if r is not None:
+        r["periods"] = array("i", r["periods"])
+    return r
 
 
 # -- SetChargingProfile ------------------------------------------------------------------------
@@ -177,18 +183,88 @@ def _drop_unnamed(cp, before, after):
 
 
 # -- the limits --------------------------------------------------------------------------------
-def _groups(cp, n, records, tx_ref):
-    """For connector n (0: the charge point): [[ChargePointMaxProfiles]] and, for a connector,
-    [[its TxProfiles], [TxDefaultProfiles of it and of connector 0]]."""
-    cpmax, tx, default = [], [], []
-    for r in records:
-        if r["purpose"] == CP_MAX:
-            cpmax.append(r)
-        elif n and r["purpose"] == TX and r["connector"] == n and r["tx"] == tx_ref:
-            tx.append(r)
-        elif n and r["purpose"] == TX_DEFAULT and r["connector"] in (0, n):
-            default.append(r)
-    return [cpmax], [tx, default]
+# Records are read one at a time here (never the whole set): the prevailing profile of a purpose
+# is the first in force in stack-level order, and the next change is the earliest of each one's.
+def _concerns(e, n, tx_ref):
+    """Whether index entry e counts for connector n (its transaction tx_ref): ChargePointMax
+    always; a TxDefaultProfile of it or of connector 0; a TxProfile of its transaction."""
+    if e[1] == CP_MAX:
+        return True
+    if e[1] == TX:
+        return e[3] == n and e[4] == tx_ref
+    return e[3] in (0, n)
+
+
+def _by_priority(entries, purpose, n, tx_ref):
+    # highest stack level first; in a tie the connector's own before connector 0's
+    mine = [e for e in entries if e[1] == purpose and _concerns(e, n, tx_ref)]
+    mine.sort(key=lambda e: -(e[2] * 2 + (1 if e[3] else 0)))
+    return mine
+
+
+def _first_in_force(cp, sched, entries, t, tx_start, volts, phases):
+    for e in entries:
+        r = load(cp, e)
+        got = None if r is None else sched.prevailing((r,), t, tx_start, volts, phases)
+        if got is not None:
+            return got
+    return None
+
+
+def limit_for(cp, sched, c, entries, now, sharing):
+    """(A per phase, numberPhases or 0) for connector c now: its TxProfile, else its
+    TxDefaultProfile, capped by the ChargePointMaxProfile's share (`sharing` connectors with a
+    transaction) and the outlet's maximum."""
+    volts, phases, amps = _site(c)
+    ref = None if c.tx is None else c.tx["ref"]
+    start = _tx_start(cp, c, now)
+    n = 0
+    got = _first_in_force(cp, sched, _by_priority(entries, TX, c.n, ref), now, start, volts,
+                          phases) or \
+        _first_in_force(cp, sched, _by_priority(entries, TX_DEFAULT, c.n, ref), now, start,
+                        volts, phases)
+    if got is not None:
+        amps, n = min(amps, got[0]), got[1]
+    got = _first_in_force(cp, sched, _by_priority(entries, CP_MAX, c.n, ref), now, start, volts,
+                          phases)
+    if got is not None:
+        amps = min(amps, got[0] / max(1, sharing))  # the charge point's cap, shared
+        if got[1] and (not n or got[1] < n):
+            n = got[1]
+    return amps, n
+
+
+def _adopt_remote(smart):
+    """A RemoteStartTransaction's profile becomes its transaction's TxProfile once that runs;
+    True when one was installed."""
+    cp = smart.cp
+    done = False
+    for c in cp.connectors:
+        remote = smart.remote[c.n]
+        if remote is None:
+            continue
+        id_tag, prof, until = remote
+        if c.tx is not None and c.tx["idTag"] == id_tag:
+            smart.remote[c.n] = None
+            try:
+                install(cp, c.n, prof, c.tx["ref"])
+                done = True
+            except Refused as e:
+                cp.log("smart charging: the remote start's profile is refused: %s" % e)
+        elif c.tx is not None or time.ticks_diff(time.ticks_ms(), until) > 0:
+            smart.remote[c.n] = None  # another transaction, or none came
+    return done
+
+
+def start_limit(smart, c):
+    """The limit a transaction starting on connector c gets at once (before any energy)."""
+    cp = smart.cp
+    _adopt_remote(smart)
+    entries = index(cp)
+    running = len([x for x in cp.connectors if x.tx is not None])
+    amps, n = limit_for(cp, cache.use("model.schedule"), c, entries, cp.clock.now(), running)
+    smart.amps[c.n] = amps
+    _give(smart, c, amps, cp.clock.now())
 
 
 def _tx_start(cp, c, now):
@@ -204,9 +280,10 @@ def _site(c):
     return evse.voltage, evse.phases_in_use, evse.max_current_a
 
 
-def apply(smart):
+async def apply(smart):
     """Work out every connector's limit now and give it to its EVSE (ocpp/model/
-    smartcharging.py apply()); the seconds until the next change, or None."""
+    smartcharging.py run()); the seconds until the next change, or None. Reads each profile's
+    record and lets the event loop run between them."""
     cp = smart.cp
     sched = cache.use("model.schedule")
     now = cp.clock.now()
@@ -219,42 +296,31 @@ def apply(smart):
         _save_index(cp, keep)
         _drop_unnamed(cp, entries, keep)
         entries = keep
-    for c in cp.connectors:  # a RemoteStartTransaction's profile, once its transaction runs
-        remote = smart.remote[c.n]
-        if remote is None:
-            continue
-        id_tag, prof, until = remote
-        if c.tx is not None and c.tx["idTag"] == id_tag:
-            smart.remote[c.n] = None
-            try:
-                install(cp, c.n, prof, c.tx["ref"])
-            except Refused as e:
-                cp.log("smart charging: the remote start's profile is refused: %s" % e)
-            entries = index(cp)
-        elif c.tx is not None or time.ticks_diff(time.ticks_ms(), until) > 0:
-            smart.remote[c.n] = None  # another transaction, or none came
-    records = [load(cp, e) for e in entries]
-    records = [r for r in records if r is not None]
-    running = [c for c in cp.connectors if c.tx is not None]
+    if _adopt_remote(smart):
+        entries = index(cp)
+    running = len([c for c in cp.connectors if c.tx is not None])
     wait = None
     for c in cp.connectors:
-        cpmax, tx = _groups(cp, c.n, records, None if c.tx is None else c.tx["ref"])
-        volts, phases, max_a = _site(c)
-        start = _tx_start(cp, c, now)
-        amps, n = sched.limit_at((tx,), now, start, volts, phases, max_a)
-        got = sched.prevailing(cpmax[0], now, start, volts, phases)
-        if got is not None:
-            share = got[0] / max(1, len(running))  # the charge point's cap, shared
-            amps = min(amps, share)
-            n = n if not got[1] or (n and n < got[1]) else got[1]
+        amps, n = limit_for(cp, sched, c, entries, now, running)
         smart.amps[c.n] = amps
         smart.phases[c.n] = n
         _phases(smart, c, n)
-        nxt = sched.next_change_of((cpmax, tx), now, start)
         due = _give(smart, c, amps, now)
-        for t in (nxt, due):
-            if t is not None and (wait is None or t - now < wait):
-                wait = t - now
+        if due is not None and (wait is None or due - now < wait):
+            wait = due - now
+        await asyncio.sleep_ms(0)
+    # the next change: the earliest of every profile's, for every connector it concerns
+    for e in entries:
+        r = load(cp, e)
+        if r is None:
+            continue
+        for c in cp.connectors:
+            if _concerns(e, c.n, None if c.tx is None else c.tx["ref"]):
+                t = sched.next_change(r, now, _tx_start(cp, c, now))
+                if t is not None and (wait is None or t - now < wait):
+                    wait = t - now
+        r = None
+        await asyncio.sleep_ms(0)
     return wait
 
 
@@ -304,20 +370,23 @@ def _give(smart, c, amps, now):
 
 # -- GetCompositeSchedule ----------------------------------------------------------------------
 def composite(cp, n, duration, unit):
-    """GetCompositeSchedule's answer for connector n (0: the charge point) from now."""
+    """GetCompositeSchedule's answer for connector n (0: the charge point) from now. The
+    records that concern it are all read for this (about 1 KB each on a 64-bit port)."""
     sched = cache.use("model.schedule")
     now = cp.clock.now()
-    records = [r for r in (load(cp, e) for e in index(cp)) if r is not None]
+    c = cp.connector(n) if n else cp.connectors[0]
+    ref = None if n == 0 or c.tx is None else c.tx["ref"]
+
+    def records(purpose):
+        mine = _by_priority(index(cp), purpose, n, ref) if n or purpose == CP_MAX else []
+        return [r for r in (load(cp, e) for e in mine) if r is not None]
+
+    volts, phases, max_a = _site(c)
     if n:
-        c = cp.connector(n)
-        volts, phases, max_a = _site(c)
-        cpmax, tx = _groups(cp, n, records, None if c.tx is None else c.tx["ref"])
-        groups = (cpmax, tx)
+        groups = ([records(CP_MAX)], [records(TX), records(TX_DEFAULT)])
     else:
-        c = cp.connectors[0]
-        volts, phases, _ = _site(c)
         max_a = sum(x.evse.max_current_a for x in cp.connectors)
-        groups = (_groups(cp, 0, records, None)[0],)
+        groups = ([records(CP_MAX)],)
     start = _tx_start(cp, None if n == 0 else c, now)
     unit = unit or "A"
     periods = sched.composite(groups, now, duration, start, volts, phases, max_a, unit)

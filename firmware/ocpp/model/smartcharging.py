@@ -46,25 +46,37 @@ class SmartCharging:
         """Something the limits depend on changed: work them out again now."""
         self._wake.set()
 
-    def apply(self):
-        """Work the limits out and give them to the connectors' EVSEs, now; the seconds until
-        the next change (None: none is known)."""
-        if not self.count and not self.cp.config.get("RandomisedDelayEnabled") and \
-                not any(self.remote):
-            for c in self.cp.connectors:
-                self.amps[c.n] = None
-                if c.tx is not None and not c.tx.get("stopping"):
-                    c.evse.offer(c.evse.max_current_a, paced=True)
-            return None
-        try:
-            return cache.use("model.profiles").apply(self)
-        finally:
-            cache.done("model.profiles")
+    def _idle(self):
+        # nothing to work out: no profile, no randomised delay, no remote start's profile
+        return not self.count and not self.cp.config.get("RandomisedDelayEnabled") and \
+            not any(self.remote)
+
+    def start(self, c):
+        """A transaction starts on connector c: give its EVSE the limit in force (or hold the
+        energy for the randomised delay) at once, before any energy flows."""
+        self.applied[c.n] = None
+        if self._idle():
+            c.evse.offer(c.evse.max_current_a)
+        else:
+            try:
+                cache.use("model.profiles").start_limit(self, c)
+            finally:
+                cache.done("model.profiles")
+        self._wake.set()
 
     async def run(self):
         while True:
+            wait = None
             try:
-                wait = self.apply()
+                if self._idle():
+                    for c in self.cp.connectors:
+                        self.amps[c.n] = None
+                        if c.tx is not None and not c.tx.get("stopping") and \
+                                not c.tx.get("suspended"):
+                            c.evse.offer(c.evse.max_current_a, paced=True)
+                else:
+                    wait = await cache.use("model.profiles").apply(self)
+                    cache.done("model.profiles")
             except Exception as e:  # a bug here must not stop the charger
                 self.cp.log("smart charging: %r" % e)
                 wait = 60

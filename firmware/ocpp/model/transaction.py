@@ -77,11 +77,8 @@ def start(c, id_tag, parent):
     c.next_sample = time.ticks_add(now, c.config.get("MeterValueSampleInterval") * 1000)
     c.saved_ms = now
     c.last_power = 0
-    smart = c.cp.smart  # the limit in force (or a randomised delay) before any energy
-    smart.applied[c.n] = None
-    smart.apply()
+    c.cp.smart.start(c)  # the limit in force (or a randomised delay) before any energy
     evse.allow(True)
-    smart.changed()
     c.wake.set()
 
 
