@@ -245,3 +245,18 @@ def test_next_change_is_a_real_change_or_an_edge():
             for u in range(t, nxt, max(1, (nxt - t) // 7)):
                 assert ref_limit(records, 1, u, T0, 3, 32, 7) == want, (t, u, nxt)
             t = nxt
+
+
+def test_covers_means_in_force_at_every_second():
+    random.seed(11)
+    seen = [0, 0]
+    for _ in range(400):
+        r = random_record(random, 1)
+        t0 = T0 + 10 * (random.getrandbits(8) % 100)
+        t1 = t0 + 10 * (1 + random.getrandbits(8) % 200)
+        got = S.covers(r, t0, t1, T0)
+        always = all(ref_period(r, t, T0) is not None for t in range(t0, t1))
+        assert got == always or (not got and always is True and r["kind"] == "Recurring"), \
+            (got, always, t0, t1, r)
+        seen[got] += 1
+    assert seen[0] and seen[1]  # both answers were put to the test

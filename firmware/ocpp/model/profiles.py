@@ -377,9 +377,18 @@ def composite(cp, n, duration, unit):
     c = cp.connector(n) if n else cp.connectors[0]
     ref = None if n == 0 or c.tx is None else c.tx["ref"]
 
+    start = _tx_start(cp, None if n == 0 else c, now)
+
     def records(purpose):
-        mine = _by_priority(index(cp), purpose, n, ref) if n or purpose == CP_MAX else []
-        return [r for r in (load(cp, e) for e in mine) if r is not None]
+        # in priority order, up to the first that is in force over the whole window
+        out = []
+        for e in _by_priority(index(cp), purpose, n, ref) if n or purpose == CP_MAX else ():
+            r = load(cp, e)
+            if r is not None:
+                out.append(r)
+                if sched.covers(r, now, now + max(duration, 1), start):
+                    break
+        return out
 
     volts, phases, max_a = _site(c)
     if n:
@@ -387,7 +396,6 @@ def composite(cp, n, duration, unit):
     else:
         max_a = sum(x.evse.max_current_a for x in cp.connectors)
         groups = ([records(CP_MAX)],)
-    start = _tx_start(cp, None if n == 0 else c, now)
     unit = unit or "A"
     periods = sched.composite(groups, now, duration, start, volts, phases, max_a, unit)
     out = []

@@ -72,6 +72,18 @@ def period_at(p, t, tx_start):
     return i
 
 
+def covers(p, t0, t1, tx_start):
+    """Whether `p` is in force at every moment of [t0, t1): then no profile below it in its
+    purpose can matter there (GetCompositeSchedule reads no further)."""
+    if (p["from"] is not None and p["from"] > t0) or (p["to"] is not None and p["to"] < t1):
+        return False
+    if p["kind"] == "Recurring":
+        period = _DAY if p["recur"] == "Daily" else _WEEK
+        return p["start"] <= t0 and _length(p) >= period
+    s = start_of(p, t0, tx_start)
+    return s is not None and s <= t0 and s + _length(p) >= t1
+
+
 def next_change(p, t, tx_start):
     """The first moment after t at which what `p` says may change (None: never)."""
     best = _FOREVER
