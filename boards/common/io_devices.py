@@ -158,6 +158,7 @@ PATTERNS = {
     "charging": 0x7BDEF,  # 0.4 s on, 0.1 s off: "busy"
     "suspended": 0x00001,  # short flash every 2 s
     "finishing": 0x00005,  # double flash every 2 s
+    "reserved": 0x0001F,  # 0.5 s on every 2 s: kept for someone
     "unavailable": 0,  # off
     "fault": 0x55555,  # fast blink, 5 Hz
 }

@@ -21,6 +21,7 @@ PROFILES = (
      " RemoteStartTransaction RemoteStopTransaction Reset UnlockConnector ",
      " Authorize BootNotification DataTransfer Heartbeat MeterValues StartTransaction"
      " StatusNotification StopTransaction "),
+    ("Reservation", "model.reservation_keys", " CancelReservation ReserveNow ", " "),
     ("SmartCharging", "model.smartcharging_keys",
      " ClearChargingProfile GetCompositeSchedule SetChargingProfile ", " "),
     ("RemoteTrigger", None, " TriggerMessage ", " "),

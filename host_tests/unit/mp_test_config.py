@@ -37,11 +37,11 @@ READ_ONLY = ("ConnectorPhaseRotationMaxLength", "GetConfigurationMaxKeys",
              # Smart Charging (section 9.4): the implementation's limits
              "ChargeProfileMaxStackLevel", "ChargingScheduleAllowedChargingRateUnit",
              "ChargingScheduleMaxPeriods", "ConnectorSwitch3to1PhaseSupported",
-             "MaxChargingProfilesInstalled")
+             "MaxChargingProfilesInstalled", "ReserveConnectorZeroSupported")
 SMART_KEYS = ("ChargeProfileMaxStackLevel", "ChargingScheduleAllowedChargingRateUnit",
               "ChargingScheduleMaxPeriods", "ConnectorSwitch3to1PhaseSupported",
               "MaxChargingProfilesInstalled", "RandomisedDelayEnabled",
-              "RandomisedDelayMaxSeconds")
+              "RandomisedDelayMaxSeconds", "ReserveConnectorZeroSupported")
 OTHER_KEYS = ("SecurityProfile", "FreeCharging", "FreeChargingIdTag", "LockCablePermanently",
               "PowerActiveImportDeltaForEagerMeterValueSample",
               "UseAuthorizationKeyWithoutDecoding", "OnePhaseChargingPhase")
@@ -113,7 +113,8 @@ def test_every_key_in_get_configuration():
             assert isinstance(e["value"], str) and len(e["value"]) <= 500, e
             assert e["readonly"] is (e["key"] in READ_ONLY), e
         assert got["NumberOfConnectors"]["value"] == "1"
-        assert got["SupportedFeatureProfiles"]["value"] == "Core,SmartCharging,RemoteTrigger"
+        assert got["SupportedFeatureProfiles"]["value"] == \
+            "Core,Reservation,SmartCharging,RemoteTrigger"
         assert got["MeterValuesSampledData"]["value"] == "Energy.Active.Import.Register"
         assert got["StopTxnSampledData"]["value"] == ""
         assert got["SecurityProfile"]["value"] == "0"
@@ -453,7 +454,7 @@ def test_set_by_the_agent():
         assert env.saved() == {"HeartbeatInterval": "300"}  # read-only facts stay in RAM
         c2 = env.config()
         assert c2.get("HeartbeatInterval") == 300
-        assert c2.get("SupportedFeatureProfiles") == ["Core", "SmartCharging",
+        assert c2.get("SupportedFeatureProfiles") == ["Core", "Reservation", "SmartCharging",
                                                       "RemoteTrigger"]  # RAM only
         for key, value in (("HeartbeatInterval", -1), ("SecurityProfile", 9),
                            ("FreeCharging", "nope")):
@@ -573,7 +574,8 @@ def test_setting_the_value_in_force_is_free_and_changes_nothing():
         # a marker only on disk: a write by set() would replace the document without it
         env.store.write_json("ocpp_config.json", {"HeartbeatInterval": "240", "Marker": "x"})
         for key, value in (("HeartbeatInterval", 240), ("HeartbeatInterval", "240"),
-                           ("SupportedFeatureProfiles", "Core,SmartCharging,RemoteTrigger"),
+                           ("SupportedFeatureProfiles",
+                            "Core,Reservation,SmartCharging,RemoteTrigger"),
                            ("SupportedFeatureProfiles", ["Core", "SmartCharging", "RemoteTrigger"])):
             c.set(key, value)
             assert env.saved()["Marker"] == "x", key  # nothing written

@@ -91,6 +91,8 @@ class ChargePoint:
         self._fallback = None  # the SecurityProfile to go back to if the new one fails (A05)
         config.watch("AuthorizationKey", self._credentials_changed)
         config.watch("SecurityProfile", lambda v: self._credentials_changed(v, True))
+        # [[reservationId, connectorId, idTag, parentIdTag, expiry], ...]: model/reservation.py
+        self.reservations = cache.use("model.reservation").load(self)
         self.connectors = [Connector(self, evses[i], i + 1) for i in range(n)]
         self.smart = SmartCharging(self)
         self.clock.on_change = self.smart.changed

@@ -11,6 +11,7 @@ The status is never set by hand: it is worked out from the facts every step (OCP
                  EV in B (or unplugged with StopTransactionOnEVSideDisconnect=false) -> SuspendedEV
     no transaction: Unavailable (ChangeAvailability of it or of connector 0) -> Unavailable
                  stopped, cable still in, or ConnectionTimeOut with no idTag (errata B6) -> Finishing
+                 held by a reservation (ocpp/model/reservation.py), no idTag waiting -> Reserved
                  cable in, or an idTag waiting for the cable -> Preparing
                  otherwise                -> Available
 
@@ -30,7 +31,7 @@ PLUGGED = "BCD"
 
 _LED = {"Available": "available", "Preparing": "preparing", "Charging": "charging",
         "SuspendedEV": "suspended", "SuspendedEVSE": "suspended", "Finishing": "finishing",
-        "Unavailable": "unavailable", "Faulted": "fault", "Reserved": "preparing"}
+        "Unavailable": "unavailable", "Faulted": "fault", "Reserved": "reserved"}
 
 
 class Connector:
@@ -106,6 +107,8 @@ class Connector:
             self.finishing = True  # errata 3.20 (B6): not Available while the cable is in
         if self.tx is not None:
             self._session().meter_tick(self, now)
+        if self.cp.reservations:  # expired, or this connector faulted / made unavailable
+            cache.use("model.reservation").check(self.cp)
         if self.config.get("ClockAlignedDataInterval") > 0:
             self._session().aligned_tick(self)
         else:
@@ -139,6 +142,9 @@ class Connector:
             return "Unavailable", "NoError"
         if self.finishing:
             return "Finishing", "NoError"
+        if self.cp.reservations and not self.pending and \
+                cache.use("model.reservation").holding(self.cp, self):
+            return "Reserved", "NoError"
         if self.pending or evse.state in PLUGGED:
             return "Preparing", "NoError"
         return "Available", "NoError"
@@ -151,7 +157,8 @@ class Connector:
                 return  # EV back on a transaction kept across an EV-side disconnect
             if self.pending:
                 self.start(self.pending[0], self.pending[1])
-            elif self.config.get("FreeCharging") and self.can_start():
+            elif self.config.get("FreeCharging") and self.can_start() and \
+                    self.reserved_for(self.config.get("FreeChargingIdTag"), None):
                 self.start(self.config.get("FreeChargingIdTag"), None)
             else:
                 self.plugged_ms = now
@@ -186,6 +193,12 @@ class Connector:
 
     def plugged(self):
         return self.evse.state in PLUGGED
+
+    def reserved_for(self, id_tag, parent):
+        """Whether a reservation lets id_tag (parentIdTag `parent`) start here: none holds this
+        connector, or it is that idTag's (or its parent's)."""
+        return not self.cp.reservations or \
+            cache.use("model.reservation").allows(self.cp, self, id_tag, parent)
 
     # -- a session: ocpp/model/transaction.py does the work -----------------------------------
     def _session(self):

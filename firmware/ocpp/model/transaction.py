@@ -71,7 +71,12 @@ def start(c, id_tag, parent):
             "wh": wh, "at": ts, "data": []}
     stop_data(c, "Transaction.Begin")
     _save_tx(c)
-    c.cp.txq.push("StartTransaction", _ops("StartTransaction").request(c, id_tag, wh, ts), ref)
+    request = _ops("StartTransaction").request(c, id_tag, wh, ts)
+    if c.cp.reservations:  # the reservation it uses ends, and is named (section 5.13)
+        rid = cache.use("model.reservation").take(c.cp, c, id_tag, parent)
+        if rid is not None:
+            request["reservationId"] = rid
+    c.cp.txq.push("StartTransaction", request, ref)
     c.log("connector %d: transaction %d started for %s at %d Wh" % (c.n, ref, id_tag, wh))
     now = time.ticks_ms()
     c.next_sample = time.ticks_add(now, c.config.get("MeterValueSampleInterval") * 1000)
@@ -209,12 +214,15 @@ async def present(c, id_tag):
     if not c.can_start():
         c.log("connector %d: %s refused: cannot charge now" % (c.n, id_tag))
         return
-    if c.config.get("FreeCharging"):
+    if c.config.get("FreeCharging") and c.reserved_for(id_tag, None):
         authorised(c, id_tag, None)
         return
     info = await cp.auth().authorize(id_tag, cp.online())
     if info["status"] != "Accepted":
         c.log("connector %d: %s not authorised (%s)" % (c.n, id_tag, info["status"]))
+        return
+    if not c.reserved_for(id_tag, info.get("parentIdTag")):
+        c.log("connector %d: %s refused: reserved for another idTag" % (c.n, id_tag))
         return
     if c.can_start():
         authorised(c, id_tag, info.get("parentIdTag"))

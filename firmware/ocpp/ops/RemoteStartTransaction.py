@@ -3,7 +3,9 @@ connectorId, a free one (the first with a cable in, else the first free); never 
 (errata: TC_027). The idTag is then authorised as a local one if AuthorizeRemoteTxRequests, and
 waits ConnectionTimeOut for the cable as a card would (OCPP 1.6 section 5.11). A chargingProfile
 must be a TxProfile (else Rejected, OCTT TC_060); it becomes the transaction's when that starts
-(ocpp/model/profiles.py apply()).
+(ocpp/model/profiles.py apply()). Without a connectorId, a connector reserved for the idTag comes
+first; a connector reserved for another idTag is Rejected, unless that reservation has a
+parentIdTag the idTag may share (checked once it is authorised: TC_053_2).
 
     {"idTag", "connectorId"?, "chargingProfile"?}  ->  {"status": Accepted | Rejected}
 """
@@ -12,13 +14,17 @@ import time
 from ocpp.core import cache
 
 
-def _pick(cp, connector_id):
+def _pick(cp, connector_id, id_tag):
     if connector_id is not None:
         if not 1 <= connector_id <= cp.n:
             return None
         c = cp.connector(connector_id)
         return c if c.can_start() and c.pending is None else None
     free = [c for c in cp.connectors if c.can_start() and c.pending is None]
+    for c in free:  # its own reservation, then a cable waiting, then any
+        if cp.reservations and c.reserved_for(id_tag, None) and \
+                cache.use("model.reservation").holding(cp, c):
+            return c
     for c in free:
         if c.plugged():
             return c
@@ -26,12 +32,15 @@ def _pick(cp, connector_id):
 
 
 async def handle(cp, payload):
-    c = _pick(cp, payload.get("connectorId")) if cp.registration == "Accepted" else None
+    id_tag = payload["idTag"]
+    c = _pick(cp, payload.get("connectorId"), id_tag) if cp.registration == "Accepted" else None
     profile = payload.get("chargingProfile")
     if c is None or (profile is not None and
                      profile["chargingProfilePurpose"] != "TxProfile"):
         return {"status": "Rejected"}
-    id_tag = payload["idTag"]
+    if cp.reservations and not c.reserved_for(id_tag, None) and \
+            not cache.use("model.reservation").holding(cp, c)[3]:
+        return {"status": "Rejected"}  # reserved for another idTag, with no parent to share
     if profile is not None:
         profiles = cache.use("model.profiles")
         try:
@@ -47,12 +56,16 @@ async def handle(cp, payload):
 
     async def authorise():
         parent = None
-        if cp.config.get("AuthorizeRemoteTxRequests"):
+        if cp.config.get("AuthorizeRemoteTxRequests") or not c.reserved_for(id_tag, None):
+            # (a reserved connector needs the card's parentIdTag: asked for when not known)
             info = await cp.auth().authorize(id_tag, cp.online())
             if info["status"] != "Accepted":
                 cp.log("remote start: %s not authorised (%s)" % (id_tag, info["status"]))
                 return
             parent = info.get("parentIdTag")
+        if not c.reserved_for(id_tag, parent):
+            cp.log("remote start: connector %d is reserved for another idTag" % c.n)
+            return
         if c.can_start():
             c.authorised(id_tag, parent)
 
