@@ -56,8 +56,7 @@ def check(cfg):
         _check_url(cfg, "csms_full_url")
     elif "csms_url" in cfg:
         _check_url(cfg, "csms_url")
-    else:
-        _bad("csms_url", "is required (or csms_full_url)")
+    # neither: stand-alone (no central system; FreeCharging, no OCPP traffic)
     _opt_str(cfg, "authorization_key", 40)
     sp = cfg.get("security_profile")
     if sp is not None and (type(sp) is not int or not 0 <= sp <= 3):
@@ -71,6 +70,10 @@ def check(cfg):
     if keys is not None and not isinstance(keys, dict):
         _bad("ocpp_keys", "must be an object of OCPP configuration keys")
     url = ocpp_url(cfg)
+    if url is None:
+        if cfg.get("security_profile") or cfg.get("authorization_key"):
+            _bad("security_profile", "and authorization_key need csms_url (a central system)")
+        return
     if len(url) > MAX_URL_LEN:
         _bad("csms_full_url" if "csms_full_url" in cfg else "csms_url",
              "gives a URL longer than %d characters" % MAX_URL_LEN)
@@ -108,12 +111,13 @@ def security_profile(cfg):
     if sp is not None:
         return sp
     if "authorization_key" in cfg:
-        return 2 if ocpp_url(cfg).startswith("wss://") else 1
+        return 2 if (ocpp_url(cfg) or "").startswith("wss://") else 1
     return 0
 
 
 def ocpp_url(cfg):
-    """The URL to connect to: csms_full_url as given, else csms_url with the identity in it.
+    """The URL to connect to: csms_full_url as given, else csms_url with the identity in it;
+    None when neither is given (stand-alone).
 
     "{deviceId}" in csms_url is replaced by the identity; otherwise "/<id>" is appended (a
     trailing "/" is not doubled). The identity is percent-encoded as OCPP-J 3.1 asks.
@@ -121,7 +125,9 @@ def ocpp_url(cfg):
     full = cfg.get("csms_full_url")
     if full:
         return full
-    url = cfg["csms_url"]
+    url = cfg.get("csms_url")
+    if url is None:
+        return None  # stand-alone: no central system
     cp_id = _percent_encode(cfg["charge_point_id"])
     if "{deviceId}" in url:
         return url.replace("{deviceId}", cp_id)

@@ -46,7 +46,7 @@ def build():
                         log=log)
     except ValueError as e:
         fatal("config.json: %s" % e)
-    config.secure_url = url.startswith("wss://")
+    config.secure_url = url is not None and url.startswith("wss://")
     config.has_ca_cert = bool(cfg.get("ca_cert"))
     config.has_client_cert = bool(cfg.get("client_cert") and cfg.get("client_key"))
     import board as board_module

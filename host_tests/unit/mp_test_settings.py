@@ -45,6 +45,14 @@ def test_bad_values_name_the_key():
     settings.check(cfg(csms_url="wss://h/o", ca_cert="ca.der", authorization_key="k" * 16))
 
 
+def test_no_central_system_is_stand_alone():
+    alone = {"charge_point_id": "CP1"}
+    settings.check(alone)
+    assert settings.ocpp_url(alone) is None and settings.security_profile(alone) == 0
+    bad({"charge_point_id": "CP1", "security_profile": 1, "authorization_key": "k" * 16},
+        "security_profile")  # a password for nobody: a mistake
+
+
 def test_default_security_profile():
     assert settings.security_profile(cfg()) == 0
     assert settings.security_profile(cfg(authorization_key="k" * 16)) == 1

@@ -73,6 +73,8 @@ class ChargePoint:
         self.rpc.gate = self._gate
         self.txq = TxQueue(store, self.rpc, config, log)
         self.txq.on_result = self._tx_answered
+        if url is None:
+            self.txq.keep_locally()
         # index 0 is the charge point as a whole
         self.status = ["Available"] * (n + 1)
         self.error = ["NoError"] * (n + 1)
@@ -109,8 +111,12 @@ class ChargePoint:
     async def run(self):
         """Run until a Reset; returns "Hard" or "Soft"."""
         tasks = [asyncio.create_task(self.txq.run(self.online)),
-                 asyncio.create_task(self._link()),
                  asyncio.create_task(self.smart.run())]
+        if self.url is None:
+            self.log("stand-alone: no central system in config.json (csms_url): charging by "
+                     "FreeCharging, transactions in the local log")
+        else:
+            tasks.append(asyncio.create_task(self._link()))
         for c in self.connectors:
             tasks.append(asyncio.create_task(c.evse.run()))
             tasks.append(asyncio.create_task(c.run()))

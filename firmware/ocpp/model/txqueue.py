@@ -10,6 +10,9 @@ whenever the charge point is connected and accepted:
                                                | not connected: keep it, wait for the link
 
 The sending is in ocpp/model/txsend.py, loaded only while there is something to send.
+Stand-alone (no central system configured), nothing is queued: StartTransaction and
+StopTransaction go to a local log instead ("txlog", the last LOG_KEEP of them), so a central
+system configured later receives no stale queue as if it were live.
 A transaction is known locally by its ref (a number the agent gives it) until the central
 system answers StartTransaction with a transactionId; later messages of the transaction carry
 that id, looked up when they are sent. A StartTransaction that was never answered leaves them
@@ -21,6 +24,7 @@ import asyncio
 from ocpp.core import cache
 
 DOC_IDS = "txids.json"
+LOG_KEEP = 500  # stand-alone: transaction records kept in the local log
 
 
 class TxQueue:
@@ -35,9 +39,21 @@ class TxQueue:
         self.wake = asyncio.Event()
         self.on_result = None  # fn(action, record, conf): the answer, for ocpp/ops/<action>.py
         self.attempts = 0  # failed attempts at the message at the head (ocpp/model/txsend.py)
+        self.local = None  # stand-alone: the local log (a store.Journal), set by the charge point
+
+    def keep_locally(self):
+        """Stand-alone from now on: transactions are logged on flash, never sent."""
+        self.local = self.store.journal("txlog")
 
     def push(self, action, payload, ref=None):
         """Queue a message; durable when this returns. `ref`: the local transaction number."""
+        if self.local is not None:
+            if action != "MeterValues":
+                log = self.local
+                log.append({"a": action, "p": payload, "r": ref})
+                while len(log) > LOG_KEEP:
+                    log.pop(log.peek()[0])
+            return
         self.journal.append({"a": action, "p": payload, "r": ref})
         self.wake.set()
 
