@@ -164,3 +164,18 @@ def test_a_reservation_survives_a_reboot(csms, make_agent):
     wait_status(csms, "Reserved", since=mark)
     assert csms.call(CP, "CancelReservation", {"reservationId": 31})["status"] == "Accepted"
     wait_status(csms, "Available", since=mark)
+
+
+def test_charge_point_faulted_and_unavailable_tc_050_1_050_3(csms, make_agent):
+    agent = boot(csms, make_agent)
+    ev(agent, "fault ground")
+    agent.wait_status(lambda s: s["connector_status"] == "Faulted")
+    assert reserve(csms, 0) == "Faulted"  # every connector faulted
+    ev(agent, "clear")
+    agent.wait_status(lambda s: s["connector_status"] == "Available", timeout=20)
+    assert csms.call(CP, "ChangeAvailability", {"connectorId": 0, "type": "Inoperative"})[
+        "status"] == "Accepted"
+    assert reserve(csms, 0) == "Unavailable"
+    assert csms.call(CP, "ChangeAvailability", {"connectorId": 0, "type": "Operative"})[
+        "status"] == "Accepted"
+    assert reserve(csms, 0) == "Accepted"
