@@ -255,6 +255,27 @@ def test_start_answered_invalid_suspends_when_not_configured(csms, make_agent):
     assert wait_call(csms, "StopTransaction", transactionId=tx.id).parsed[3]["reason"] == "Remote"
 
 
+@pytest.mark.parametrize("stop_it", [True, False])
+def test_max_energy_on_invalid_id(csms, make_agent, stop_it):
+    """MaxEnergyOnInvalidId=20: a StartTransaction.conf Invalid lets the energy go on up to
+    20 Wh from the start; then the transaction stops (StopTransactionOnInvalidId) or only its
+    energy does."""
+    csms.cs.responders["StartTransaction"] = _answer_start_with("Invalid")
+    agent = boot(csms, make_agent, keys={"StopTransactionOnInvalidId": stop_it,
+                                         "MaxEnergyOnInvalidId": 20})
+    tx = start_session(csms, agent)  # the contactor closes: energy flows
+    agent.wait_log("idTag %s not accepted \\(Invalid\\); energy up to 20 Wh" % TAG)
+    if stop_it:
+        stop = wait_call(csms, "StopTransaction", transactionId=tx.id, timeout=20).parsed[3]
+        assert stop["reason"] == "DeAuthorized"
+        assert 20 <= stop["meterStop"] - tx.start["meterStart"] < 60, stop
+    else:
+        wait_status(csms, "SuspendedEVSE", timeout=20)
+        s = agent.wait_status(lambda s: not s["relay_closed"])
+        assert 20 <= s["energy_wh"] - tx.start["meterStart"] < 60, s
+        assert s["transaction_id"] == tx.id
+
+
 def test_free_charging_starts_on_plug_in_without_authorize(csms, make_agent):
     """Seed 003 FreeCharging / FreeChargingIdTag."""
     agent = boot(csms, make_agent, keys={"FreeChargingIdTag": "FREE-TAG", "FreeCharging": True})

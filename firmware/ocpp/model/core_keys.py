@@ -10,8 +10,10 @@ false, LocalAuthorizeOffline true, ConnectorPhaseRotation 0.RST,1.RST). A board'
 ("ocpp_keys") can change any of them.
 
 Optional keys are declared only where the feature exists (section 9: a present optional key
-means the functionality is there): no BlinkRepeat / LightIntensity (no dimmable light),
-MaxEnergyOnInvalidId or MinimumStatusDuration.
+means the functionality is there): no BlinkRepeat / LightIntensity (no dimmable light)
+or MinimumStatusDuration. MaxEnergyOnInvalidId (0: none) lets a transaction whose idTag the
+central system refuses in StartTransaction.conf go on up to that many Wh from its start before
+it is stopped (StopTransactionOnInvalidId) or its energy is.
 """
 from ocpp.core import cache
 from ocpp.core.config.keys import (ACC_R, ACC_RW, F_MIN1, F_REBOOT, LIMIT, T_BOOL, T_INT, T_MEAS,
@@ -58,4 +60,5 @@ KEYS = ((
 ), (
     "UnlockConnectorOnEVSideDisconnect", T_BOOL | ACC_RW, True,
     "WebSocketPingInterval", T_INT | ACC_RW, 0,
+    "MaxEnergyOnInvalidId", T_INT | ACC_RW, 0,
 ))

@@ -101,13 +101,28 @@ def start_answered(c, ref, conf):
         _save_tx(c)
     if info["status"] == "Accepted":
         return
+    most = c.config.get("MaxEnergyOnInvalidId")
+    if most > 0 and c.evse.energy_wh() - tx["meterStart"] < most:
+        # MaxEnergyOnInvalidId: the energy may go on up to that many Wh from the start
+        c.log("connector %d: idTag %s not accepted (%s); energy up to %d Wh"
+              % (c.n, tx["idTag"], info["status"], most))
+        tx["invalid"] = info["status"]
+        _save_tx(c)
+        return
+    _invalidated(c, info["status"])
+
+
+def _invalidated(c, status):
+    """The transaction's idTag is not (or no longer) accepted: stop it
+    (StopTransactionOnInvalidId) or stop only the energy."""
+    tx = c.tx
+    tx.pop("invalid", None)
     if c.config.get("StopTransactionOnInvalidId"):
-        c.log("connector %d: idTag %s not accepted (%s); stopping"
-              % (c.n, tx["idTag"], info["status"]))
+        c.log("connector %d: idTag %s not accepted (%s); stopping" % (c.n, tx["idTag"], status))
         asyncio.create_task(c.stop("DeAuthorized"))
     else:
         c.log("connector %d: idTag %s not accepted (%s); energy stopped"
-              % (c.n, tx["idTag"], info["status"]))
+              % (c.n, tx["idTag"], status))
         tx["suspended"] = True
         c.evse.allow(False)
         _save_tx(c)
@@ -240,6 +255,10 @@ def meter_tick(c, now):
             _sample(c, now, interval)  # seed 003: an early sample, interval restarts
     if time.ticks_diff(now, c.saved_ms) >= _SAVE_MS:
         _save_reading(c, now)
+    tx = c.tx
+    if tx.get("invalid") and not tx.get("stopping") and \
+            c.evse.energy_wh() - tx["meterStart"] >= c.config.get("MaxEnergyOnInvalidId"):
+        _invalidated(c, tx["invalid"])  # MaxEnergyOnInvalidId reached
 
 
 def _sample(c, now, interval):
