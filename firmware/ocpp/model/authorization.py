@@ -4,9 +4,12 @@
     authorize(idTag) -> idTagInfo {"status": ..., "parentIdTag": ..., "expiryDate": ...}
       LocalPreAuthorize and a valid cached entry -> at once, no Authorize.req
       online                                   -> Authorize.req; the answer is cached
+      offline, cached and not Accepted (Blocked, Expired, Invalid) -> that status: a revoked
+                                                  card never starts
       offline, cached Accepted + LocalAuthorizeOffline -> Accepted
-      offline, unknown + AllowOfflineTxForUnknownId    -> Accepted
-      otherwise                                -> the cached status, or Invalid
+      offline, unknown (or cached Accepted without LocalAuthorizeOffline)
+               + AllowOfflineTxForUnknownId    -> Accepted
+      otherwise                                -> Invalid
 
 The cache (AuthorizationCacheEnabled) keeps the latest idTagInfo of every idTag seen in
 Authorize, StartTransaction and StopTransaction answers, persisted, at most _MAX_ENTRIES; when full
@@ -74,9 +77,11 @@ class Authorization:
             except rpc.CallError as e:
                 self.log("auth: Authorize failed (%s); deciding offline" % e.code)
         if cached:
-            if cached["status"] == ACCEPTED and not self.config.get("LocalAuthorizeOffline"):
-                return {"status": "Invalid"}
-            return cached
+            if cached["status"] != ACCEPTED:
+                return cached  # a blocked, expired or invalid card never starts offline
+            if self.config.get("LocalAuthorizeOffline"):
+                return cached
+            # not to be used offline: the card counts as unknown
         if self.config.get("AllowOfflineTxForUnknownId"):
             return {"status": ACCEPTED}
         return {"status": "Invalid"}
