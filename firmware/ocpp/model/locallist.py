@@ -1,0 +1,188 @@
+"""The Local Authorization List on flash (OCPP 1.6 sections 3.5 and 5.15): thousands of idTags
+in a sorted file of fixed-size records, looked up by binary search in 48-byte reads, so the
+RAM a look-up takes does not grow with the list. Loaded through the module cache by what
+updates or reads the list.
+
+A record (struct _REC, 48 bytes):
+
+    idTag upper-cased (20, NUL-padded: idTags match in any letter case) | status (1: 1 Accepted,
+    2 Blocked, 3 Expired, 4 Invalid, 5 ConcurrentTx) | expiryDate (4: port epoch seconds, 0
+    none) | parentIdTag (20, NUL-padded) | 3 spare
+
+On flash: "ll_0.bin" or "ll_1.bin" (the records, sorted by idTag) and "locallist.json"
+{"version": 3, "count": 1750, "file": 1}. An update writes the whole new list into the other
+file, then replaces locallist.json (atomic rename), then removes the old file: a power cut
+leaves the old list or the new one, never a mix. An update (at most SendLocalListMaxLength
+entries) is sorted in RAM; a Differential one is merged with the list on flash as both are
+read in order, a few records at a time.
+"""
+import struct
+
+from ocpp.core.clock import parse_iso
+
+DOC = "locallist.json"
+_REC = "<20sBI20s3x"
+SIZE = 48
+_BLOCK = 16  # records read at a time while merging
+STATUSES = ("", "Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx")
+
+
+class Failed(Exception):
+    """The update cannot be made (SendLocalList answers Failed); the old list is intact."""
+
+
+def state(store):
+    """{"version", "count", "file"}: version 0 and no file when there is no list."""
+    got = store.read_json(DOC, None)
+    return got if isinstance(got, dict) else {"version": 0, "count": 0, "file": None}
+
+
+def _key(id_tag):
+    return id_tag.upper().encode()
+
+
+def pack(entry):
+    """The record of an AuthorizationData entry {"idTag", "idTagInfo"?}; status 0 (no
+    idTagInfo) marks a deletion in a Differential update."""
+    info = entry.get("idTagInfo")
+    status, expiry, parent = 0, 0, b""
+    if info is not None:
+        status = STATUSES.index(info["status"])
+        if info.get("expiryDate"):
+            expiry = parse_iso(info["expiryDate"]) or 0
+        parent = (info.get("parentIdTag") or "").encode()
+    key = _key(entry["idTag"])
+    if not 0 < len(key) <= 20 or len(parent) > 20:
+        raise Failed("idTag or parentIdTag over 20 characters")
+    return struct.pack(_REC, key, status, expiry, parent)
+
+
+def unpack(rec):
+    """The idTagInfo of a record."""
+    _, status, expiry, parent = struct.unpack(_REC, rec)
+    info = {"status": STATUSES[status]}
+    if expiry:
+        info["expiryT"] = expiry  # port epoch seconds (the caller applies the expiry)
+    parent = parent.rstrip(b"\0")
+    if parent:
+        info["parentIdTag"] = parent.decode()
+    return info
+
+
+def lookup(store, id_tag, buf=None):
+    """The idTagInfo the list holds for id_tag (any letter case), or None. Reads log2(count)
+    records of 48 bytes into `buf` (a bytearray(SIZE), made when not given)."""
+    st = state(store)
+    if not st["count"]:
+        return None
+    key = _key(id_tag)
+    if len(key) > 20:
+        return None
+    key = key + b"\0" * (20 - len(key))
+    buf = buf or bytearray(SIZE)
+    lo, hi = 0, st["count"]
+    with open(store.path(_file(st["file"])), "rb") as f:
+        while lo < hi:
+            mid = (lo + hi) // 2
+            f.seek(mid * SIZE)
+            f.readinto(buf)
+            k = bytes(buf[:20])
+            if k == key:
+                return unpack(buf)
+            if k < key:
+                lo = mid + 1
+            else:
+                hi = mid
+    return None
+
+
+def _file(n):
+    return "ll_%d.bin" % n
+
+
+def update(store, version, full, records, most):
+    """SendLocalList: `records` (packed, at most SendLocalListMaxLength) make the new list
+    (full) or change the old one (Differential: status 0 deletes). More than `most` entries in
+    the result, or a flash error, raise Failed with the old list intact. Returns the count."""
+    st = state(store)
+    records = sorted(records)  # by idTag (the record starts with it)
+    for a, b in zip(records, records[1:]):
+        if a[:20] == b[:20]:
+            raise Failed("idTag %s twice" % a[:20].rstrip(b"\0").decode())
+    new = 1 if st["file"] == 0 else 0
+    path = store.path(_file(new))
+    try:
+        with open(path, "wb") as out:
+            if full or not st["count"]:
+                count = _write(out, (r for r in records if r[20]), most)
+            else:
+                with open(store.path(_file(st["file"])), "rb") as old:
+                    count = _write(out, _merge(_read(old, st["count"]), records), most)
+    except OSError as e:
+        _remove(store, path)
+        raise Failed("flash: %r" % (e,))
+    except Failed:
+        _remove(store, path)
+        raise
+    store.write_json(DOC, {"version": version, "count": count, "file": new if count else None})
+    if st["file"] is not None:
+        _remove(store, store.path(_file(st["file"])))
+    if not count:
+        _remove(store, path)
+    return count
+
+
+def clear(store, version):
+    """An empty list with this version (a Full update without entries)."""
+    return update(store, version, True, [], 0)
+
+
+def _write(out, records, most):
+    n = 0
+    for r in records:
+        n += 1
+        if n > most:
+            raise Failed("more than LocalAuthListMaxLength (%d) entries" % most)
+        out.write(r)
+    return n
+
+
+def _read(f, count):
+    left = count
+    while left:
+        chunk = f.read(SIZE * min(left, _BLOCK))
+        if len(chunk) < SIZE:
+            raise OSError("the list file is cut short")
+        for i in range(0, len(chunk) - SIZE + 1, SIZE):
+            yield chunk[i:i + SIZE]
+            left -= 1
+
+
+def _merge(old, updates):
+    """The old records with the updates applied, in order: a status 0 update deletes."""
+    it = iter(updates)
+    u = next(it, None)
+    for r in old:
+        while u is not None and u[:20] < r[:20]:
+            if u[20]:
+                yield u
+            u = next(it, None)
+        if u is not None and u[:20] == r[:20]:
+            if u[20]:
+                yield u
+            u = next(it, None)
+        else:
+            yield r
+    while u is not None:
+        if u[20]:
+            yield u
+        u = next(it, None)
+
+
+def _remove(store, path):
+    import os
+
+    try:
+        os.remove(path)
+    except OSError:
+        pass
