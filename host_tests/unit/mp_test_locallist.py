@@ -17,6 +17,23 @@ def entry(i, status="Accepted", parent=None):
     return e
 
 
+class ListStore:
+    """A fresh store directory (removed after), optionally with a list of entries first..last."""
+
+    def __init__(self, entries=(), most=100):
+        self.entries, self.most = entries, most
+
+    def __enter__(self):
+        self.dir = fresh_dir("mp_ll")
+        s = Store(self.dir + "/")
+        if self.entries:
+            L.update(s, 1, True, [L.pack(entry(i)) for i in self.entries], self.most)
+        return s
+
+    def __exit__(self, *exc):
+        rmtree(self.dir)
+
+
 def allocated(store, tag):
     buf = bytearray(L.SIZE)
     gc.collect()
@@ -61,23 +78,15 @@ def test_1750_entries_from_a_full_and_seven_differential_updates():
         # a look-up's RAM does not grow with the list: against a list of 10 entries, at most
         # the few 20-byte keys of the extra binary-search steps
         big = allocated(s, "Tag-01000")
-        d2 = fresh_dir("mp_ll_small")
-        try:
-            small_store = Store(d2 + "/")
-            L.update(small_store, 1, True, [L.pack(entry(i)) for i in range(1000, 1010)], 100)
+        with ListStore(range(1000, 1010)) as small_store:
             small = allocated(small_store, "Tag-01000")
-        finally:
-            rmtree(d2)
         assert big - small < 1024 and big < 4096, (big, small)
     finally:
         rmtree(d)
 
 
 def test_differential_changes_and_deletes():
-    d = fresh_dir("mp_ll")
-    try:
-        s = Store(d + "/")
-        L.update(s, 1, True, [L.pack(entry(i)) for i in range(10)], 100)
+    with ListStore(range(10)) as s:
         n = L.update(s, 2, False, [L.pack({"idTag": "Tag-00003"}),  # no idTagInfo: deleted
                                    L.pack(entry(5, "Blocked")), L.pack(entry(20))], 100)
         assert n == 10
@@ -85,15 +94,10 @@ def test_differential_changes_and_deletes():
         assert L.lookup(s, "Tag-00020")["status"] == "Accepted"
         assert L.update(s, 3, True, [], 100) == 0  # a Full update without entries: empty
         assert L.state(s)["count"] == 0 and L.lookup(s, "Tag-00001") is None
-    finally:
-        rmtree(d)
 
 
 def test_too_many_or_twice_fails_with_the_old_list_intact():
-    d = fresh_dir("mp_ll")
-    try:
-        s = Store(d + "/")
-        L.update(s, 1, True, [L.pack(entry(i)) for i in range(8)], 10)
+    with ListStore(range(8), most=10) as s:
         before = L.state(s)
         for records in ([L.pack(entry(100 + i)) for i in range(3)],  # 11 > 10
                         [L.pack(entry(1)), L.pack(entry(1, "Blocked"))]):  # twice
@@ -108,15 +112,10 @@ def test_too_many_or_twice_fails_with_the_old_list_intact():
             assert False
         except L.Failed:
             pass
-    finally:
-        rmtree(d)
 
 
 def test_a_power_cut_between_the_writes_leaves_the_old_list():
-    d = fresh_dir("mp_ll")
-    try:
-        s = Store(d + "/")
-        L.update(s, 1, True, [L.pack(entry(i)) for i in range(5)], 100)
+    with ListStore(range(5)) as s:
         real = s.write_json
 
         def cut(name, obj):
@@ -129,10 +128,8 @@ def test_a_power_cut_between_the_writes_leaves_the_old_list():
         except OSError:
             pass
         s.write_json = real
-        s2 = Store(d + "/")  # after the reboot
+        s2 = Store(s.root)  # after the reboot
         assert L.state(s2)["version"] == 1 and L.lookup(s2, "Tag-00004") is not None
         assert L.lookup(s2, "Tag-00050") is None
         assert L.update(s2, 2, True, [L.pack(entry(60))], 100) == 1  # the next one works
         assert L.lookup(s2, "Tag-00060") is not None and L.lookup(s2, "Tag-00004") is None
-    finally:
-        rmtree(d)
