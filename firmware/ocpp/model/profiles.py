@@ -263,7 +263,6 @@ def start_limit(smart, c):
     entries = index(cp)
     running = len([x for x in cp.connectors if x.tx is not None])
     amps, n = limit_for(cp, cache.use("model.schedule"), c, entries, cp.clock.now(), running)
-    smart.amps[c.n] = amps
     _give(smart, c, amps, cp.clock.now())
 
 
@@ -302,8 +301,6 @@ async def apply(smart):
     wait = None
     for c in cp.connectors:
         amps, n = limit_for(cp, sched, c, entries, now, running)
-        smart.amps[c.n] = amps
-        smart.phases[c.n] = n
         _phases(smart, c, n)
         due = _give(smart, c, amps, now)
         if due is not None and (wait is None or due - now < wait):

@@ -28,16 +28,14 @@ _MAX_SLEEP_S = 3600  # the timer looks again at least hourly (a clock set meanwh
 
 
 class SmartCharging:
-    """One per charge point (``cp``). ``amps[n]``: the limit (A per phase) connector n gets
-    now; ``count``: profiles installed (none: nothing to work out, no module loaded)."""
+    """One per charge point (``cp``). ``count``: profiles installed (none: nothing to work out,
+    no module loaded); the rest is ocpp/model/profiles.py's working state per connector."""
 
     def __init__(self, cp):
         self.cp = cp
         n = cp.n + 1
-        self.amps = [None] * n  # None: the outlet's own maximum (no profile in force)
         self.applied = [None] * n  # what the running transaction was last given
         self.delay_due = [None] * n  # RandomisedDelay: when the waiting change applies
-        self.phases = [0] * n  # numberPhases in force (0: not given)
         self.remote = [None] * n  # (idTag, RemoteStartTransaction profile, ticks deadline)
         self.count = cp.store.read_json("scp.json", {}).get("n", 0)
         self._wake = asyncio.Event()
@@ -70,7 +68,6 @@ class SmartCharging:
             try:
                 if self._idle():
                     for c in self.cp.connectors:
-                        self.amps[c.n] = None
                         if c.tx is not None and not c.tx.get("stopping") and \
                                 not c.tx.get("suspended"):
                             c.evse.offer(c.evse.max_current_a, paced=True)

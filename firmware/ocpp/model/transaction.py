@@ -41,7 +41,12 @@ def recover(c):
 
 # -- starting --------------------------------------------------------------------------------------
 def authorised(c, id_tag, parent):
-    """An idTag may charge: start now if the cable is in, else wait ConnectionTimeOut."""
+    """An idTag may charge: start now if the cable is in, else wait ConnectionTimeOut. A
+    connector held by a reservation for another idTag (and parent) refuses it here, whatever
+    authorised it (a card, FreeCharging, RemoteStartTransaction)."""
+    if not c.reserved_for(id_tag, parent):
+        c.log("connector %d: %s refused: reserved for another idTag" % (c.n, id_tag))
+        return
     if c.plugged():
         start(c, id_tag, parent)
     else:
@@ -229,15 +234,12 @@ async def present(c, id_tag):
     if not c.can_start():
         c.log("connector %d: %s refused: cannot charge now" % (c.n, id_tag))
         return
-    if c.config.get("FreeCharging") and c.reserved_for(id_tag, None):
+    if c.config.get("FreeCharging"):
         authorised(c, id_tag, None)
         return
     info = await cp.auth().authorize(id_tag, cp.online())
     if info["status"] != "Accepted":
         c.log("connector %d: %s not authorised (%s)" % (c.n, id_tag, info["status"]))
-        return
-    if not c.reserved_for(id_tag, info.get("parentIdTag")):
-        c.log("connector %d: %s refused: reserved for another idTag" % (c.n, id_tag))
         return
     if c.can_start():
         authorised(c, id_tag, info.get("parentIdTag"))

@@ -63,10 +63,7 @@ async def handle(cp, payload):
                 cp.log("remote start: %s not authorised (%s)" % (id_tag, info["status"]))
                 return
             parent = info.get("parentIdTag")
-        if not c.reserved_for(id_tag, parent):
-            cp.log("remote start: connector %d is reserved for another idTag" % c.n)
-            return
-        if c.can_start():
+        if c.can_start():  # (a reservation for another idTag refuses it there)
             c.authorised(id_tag, parent)
 
     return {"status": "Accepted"}, authorise
