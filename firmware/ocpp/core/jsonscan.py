@@ -88,7 +88,7 @@ class Scanner:
                 if self._depth < 0:
                     raise ValueError("unbalanced " + ch)
                 if self._depth == 0:
-                    if ch != "}" or self._want_key and self._key is not None:
+                    if ch != "}" or (self._want_key and self._key is not None):
                         raise ValueError("unbalanced " + ch)
                     if self._collecting:  # the last member's value
                         out.append(self._finish(piece, start, i))
@@ -100,8 +100,7 @@ class Scanner:
                         start = -1
                     self._in_array = False
                     self._key = None
-                elif self._collecting and self._depth == (2 if self._in_array else 1) and \
-                        self._in_array:
+                elif self._collecting and self._in_array and self._depth == 2:
                     out.append(self._finish(piece, start, i + 1))  # one element, whole
                     start = -1
             elif ch == ":":
