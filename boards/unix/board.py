@@ -14,6 +14,7 @@ lock, sensors, and the EV at it) has:
     lock(locked) -> bool, has_lock          cable lock
     led(pattern), select_phase(phase)       status light, phase relay
     set_phases(n)                           the phase-count relay (3 or 1 to the EV)
+    cable_max_a()                           the cable's rating (None: tethered, the maximum)
 The board is its first outlet and holds the others (config "sim": "connectors", default 1):
     connectors, outlet(n)                   outlet n (1..connectors); outlet(1) is the board
     feed_watchdog(), reset(hard), async start(), name_server()
@@ -75,6 +76,7 @@ class Board:
         self.max_current_a = sim.get("max_current_a", 32)
         self.meter_imp_per_kwh = sim.get("meter_imp_per_kwh", 1000)
         self.ev_max_a = sim.get("ev_max_a", 32)
+        self.cable_a = None  # a detachable cable's rating (control port `cable`): None tethered
         self.ev_phases = 3  # the EV's charger: 3 phases, or 1 (control port `ev_phases 1`)
         self.phases_in_use = self.phases  # the phase-count relay (set_phases)
         # EV side
@@ -251,6 +253,10 @@ class Board:
         self.phase_selected = phase
         return True
 
+
+    def cable_max_a(self):
+        """The plugged cable's rating (A, from its proximity-pilot resistor), or None."""
+        return self.cable_a
 
     def set_phases(self, n):
         """The phase-count relay: three phases or one (L1) to the EV. Switched only with the

@@ -2,6 +2,7 @@
 
 One command per line, exactly one JSON object per line back:
     plug | charge | pause | unplug | card <idTag> | ev_max <amps> | ev_phases <1|3>
+    cable <13|20|32|63|none>
     fault <rcd|diode|weld|overtemp|ground|lock> | clear | status      [connector number]
     net down | net up
     -> {"ok": true, ...}  or  {"ok": false, "error": "..."}

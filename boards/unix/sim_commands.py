@@ -9,7 +9,7 @@ import sim_status
 
 FAULTS = ("rcd", "diode", "weld", "overtemp", "ground", "lock")
 _EV_STATE = {"plug": "B", "charge": "C", "pause": "B", "unplug": "A"}
-_ARGS = {"card": 1, "ev_max": 1, "ev_phases": 1, "fault": 1}  # arguments before the optional connector number
+_ARGS = {"card": 1, "cable": 1, "ev_max": 1, "ev_phases": 1, "fault": 1}  # arguments before the optional connector number
 
 
 def answer(board, line, write=None):
@@ -67,6 +67,11 @@ def execute(board, line):
         outlet._advance()  # the energy so far at the old current
         outlet.ev_max_a = amps
         return {"ok": True, "ev_max_a": amps}
+    if cmd == "cable" and len(args) == 1:
+        if args[0] not in ("13", "20", "32", "63", "none"):
+            return {"ok": False, "error": "cable takes 13, 20, 32, 63 (A) or none (tethered)"}
+        outlet.cable_a = None if args[0] == "none" else int(args[0])
+        return {"ok": True, "cable_a": outlet.cable_a}
     if cmd == "ev_phases" and len(args) == 1:
         if args[0] not in ("1", "3"):
             return {"ok": False, "error": "ev_phases takes 1 or 3"}

@@ -65,6 +65,10 @@ def _no_phase_relay(phase):
     return None
 
 
+def _no_cable():
+    return None
+
+
 class Evse:
     """One charging outlet: its hardware (``board``: the board itself for its first outlet,
     else board.outlet(n)), the persistent store, a log function and a ms clock; ``n`` numbers
@@ -96,6 +100,8 @@ class Evse:
         self.led = board.led
         self.select_phase = getattr(board, "select_phase", _no_phase_relay)
         self._set_phases = getattr(board, "set_phases", _no_phase_relay)
+        # a detachable cable's rating (its proximity-pilot resistor), where the outlet reads one
+        self._cable_a = getattr(board, "cable_max_a", _no_cable)
         self.switches_phases = self.phases == 3 and self._set_phases(3) is not None
         self.phases_in_use = self.phases
         self.switching = False  # a phase switch is under way (use_phases): nothing offered
@@ -141,7 +147,8 @@ class Evse:
         """The current (A) the EVSE may offer; applied at once, or with ``paced`` (a charging
         limit that changes while the EV charges) no sooner than PACE_MS after the last change.
 
-        Capped by board.max_current_a (and halved while derating for temperature). The PWM
+        Capped by board.max_current_a and the cable's rating where the outlet reads it
+        (board.cable_max_a()), and halved while derating for temperature. The PWM
         shows it only while allow(True), set_available(True) and no fault; below 6 A there is
         no PWM (steady +12 V, X1).
         """
@@ -476,6 +483,9 @@ class Evse:
         else:
             amps = self._offer
             cap = self.board.max_current_a
+            cable = self._cable_a()
+            if cable is not None and cable < cap:
+                cap = cable
             if amps > cap:
                 amps = cap
             if self._derate:

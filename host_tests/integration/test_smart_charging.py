@@ -361,3 +361,13 @@ def test_a_phase_switch_during_a_transaction(csms, make_agent):
     # a W profile counts the phases in use: 3680 W on one phase is 16 A
     log = agent.log()
     assert "Traceback" not in log
+
+
+def test_the_cable_rating_caps_the_limit(csms, make_agent):
+    agent = boot(csms, make_agent)
+    assert set_profile(csms, 0, profile(1, "TxDefaultProfile", [(0, 20)])) == "Accepted"
+    ev(agent, "cable 13")  # a 13 A detachable cable (its proximity-pilot resistor)
+    tx = start_session(csms, agent)
+    s = offered(agent, 13)  # the profile says 20, the cable 13
+    assert s["pwm_duty"] == 21.7
+    stop_by_card(csms, agent, tx)
