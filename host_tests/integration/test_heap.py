@@ -1,16 +1,18 @@
 """make bench's scenarios in a heap as small as a board's: boot + configuration in
-MICROPY_HEAP=136k, a charging session (every measurand sampled each second) in 152k.
+MICROPY_HEAP=144k, a charging session (every measurand sampled each second) in 160k.
 
 The 64-bit unix port counts about 1.45 times a 32-bit board's bytes (issue 13's 32-bit build),
 and .mpy code lives in the heap (frozen code would live in flash). The agent runs from the compiled bundle (see conftest.py),
 linked into the state directory as a board keeps it in its flash root (tools/unix-agent).
 
-The agent fits with a KB or two to spare (make bench finds the smallest heaps: 134k and 150k
-with Smart Charging, 129k and 141k before it; GetConfiguration's answer is the tight moment:
-the names of every module it loads stay interned in the heap for good, some 9 KB, which frozen
-code keeps in flash), so these tests
-fail as soon as the agent grows by that much: a change that needs more heap must give some
-back, or raise the figure here with its measurements in the commit. The module cache
+make bench finds the smallest heaps: 135-136k and 146-152k (the same build passes or fails
+at 146-151k from run to run: when a collection falls and how messages interleave decide which
+holes are left). GetConfiguration's answer is the tight moment of the first: the names of every
+module it loads stay interned in the heap for good, some 9 KB, which frozen code keeps in
+flash. A CI machine under a full suite's load failed the session at 152k, so these figures
+leave 8 KB above the worst run seen: a change that needs more than that fails here, and one
+that needs more heap must give some back, or raise the figure here with its measurements in
+the commit (make bench prints them to the KB). The module cache
 (ocpp/core/cache.py) keeps a quarter of the heap free here, so every module loaded for a moment
 goes when it is done, as on a board.
 """
@@ -18,7 +20,7 @@ goes when it is done, as on a board.
 import pytest
 from scenarios import Driver, Failed, boot_and_configuration, charging_session
 
-# The resident agent after start-up (bytes, this 64-bit port, from .mpy): about 107.1 KB now
+# The resident agent after start-up (bytes, this 64-bit port, from .mpy): about 107.6 KB now
 # (Smart Charging's resident part, its keys and the EVSE's phase switch took 3.9 KB). More is a
 # decision, not an accident: raise it with the figures in the commit.
 RESIDENT_BUDGET = 109 * 1024
@@ -37,12 +39,12 @@ def drive(csms, agent, scenario):
     return d.status()["heap"]
 
 
-def test_boot_and_configuration_in_136k(csms, make_agent):
+def test_boot_and_configuration_in_144k(csms, make_agent):
     csms.cs.boot_interval = 2  # the scenario waits for a Heartbeat
-    heap = drive(csms, make_agent(csms, heap="136k"), boot_and_configuration)
+    heap = drive(csms, make_agent(csms, heap="144k"), boot_and_configuration)
     assert heap["after_imports"] <= RESIDENT_BUDGET, heap
 
 
-def test_charging_session_in_152k(csms, make_agent):
-    heap = drive(csms, make_agent(csms, heap="152k"), charging_session)
+def test_charging_session_in_160k(csms, make_agent):
+    heap = drive(csms, make_agent(csms, heap="160k"), charging_session)
     assert heap["after_imports"] <= RESIDENT_BUDGET, heap
