@@ -1,6 +1,6 @@
 """make bench: the agent's figures, measured as users run it; prints them, asserts nothing.
 
-    .venv/bin/python tools/bench.py [--quick] [--only heap|rpc|smart|latency|bundle]
+    .venv/bin/python tools/bench.py [--quick] [--only heap|rpc|smart|list|latency|bundle]
 
 The agent is tools/unix-agent on the compiled unix bundle (build/unix-bench, AGENT_MODULES),
 against tools/csms's CentralSystemThread in this process, its EV driven over the simulator
@@ -17,6 +17,12 @@ control port. Figures:
   smart    with every charging profile the agent takes (24 of 32 periods) installed: heap after
            start-up with them on flash and without, the live peak while they are worked out,
            GetCompositeSchedule's round trip (a day) beside a one-key GetConfiguration's
+  list     the Local Authorization List at MICROPY_HEAP=192k: 1,750 entries (20-character
+           idTags with parent and expiry) from a Full SendLocalList of 255 and Differential ones,
+           each read as it arrives; the time to apply one of 255 (CALL -> CALLRESULT) and the
+           event loop's worst lateness meanwhile (status "loop_lag_max_ms"); heap after start-up
+           with the list on flash against without, the live peak; a look-up's time and heap for
+           a listed and an unlisted idTag (tools/mp_locallist_bench.py, on the same bundle)
   latency  contactor timing (status "contactor_latency", the simulator's ms clock): EV enters C
            -> closed, EV leaves C (pause / unplug) -> open; min/median/max, idle and while the
            central system keeps the agent busy (a full GetConfiguration and a 60 kB frame)
@@ -505,6 +511,91 @@ def print_smart(result, out):
         out("  %-24s median %7.1f ms%s" % (name, ms, extra))
 
 
+def list_entries(first, n):
+    """n realistic AuthorizationData entries: 20-character idTags (a 10-byte UID in hex), a
+    parentIdTag and an expiryDate each."""
+    return [{"idTag": "04%018X" % (i * 7919), "idTagInfo": {
+        "status": "Accepted", "expiryDate": "2027-12-31T23:59:59Z",
+        "parentIdTag": "FLEET-%014d" % (i % 7)}} for i in range(first, first + n)]
+
+
+LIST_HEAP_K = 192
+
+
+def list_figures(reps, out):
+    result, broken = {}, []
+    try:
+        with Run(LIST_HEAP_K, 300) as run:
+            booted(run)
+            before = run.status()["heap"]["after_imports"]
+            apply_ms, lag_ms, sizes = [], [], []
+            at, version = 0, 1
+            while at < 1750:
+                n = 255 if version == 1 else min(214, 1750 - at)
+                entries = list_entries(at, n)
+                sizes.append(len(json.dumps(entries)))
+                run.agent.control("lag reset")
+                t = time.perf_counter()
+                got = run.call("SendLocalList", {"listVersion": version, "updateType":
+                                                 "Full" if version == 1 else "Differential",
+                                                 "localAuthorizationList": entries})
+                ms = (time.perf_counter() - t) * 1000
+                if got["status"] != "Accepted":
+                    raise Failed("SendLocalList %d: %s" % (version, got["status"]))
+                lag = run.status()["loop_lag_max_ms"]
+                if version == 1:
+                    result["apply_255_ms"], result["lag_255_ms"] = round(ms), lag
+                else:
+                    apply_ms.append(ms)
+                    lag_ms.append(lag)
+                at += n
+                version += 1
+            result["message_bytes"] = max(sizes)
+            result["differential_ms"] = round(statistics.median(apply_ms))
+            result["differential_lag_ms"] = max(lag_ms)
+            result["live_peak"] = run.status()["heap"]["live_peak"]
+            run.agent.stop()  # the list on flash from the start, as after a reboot
+            mark = run.csms.mark()
+            run.agent.start()
+            run.wait_call("StatusNotification", since=mark, connectorId=1)
+            result["after_imports"] = {"without": before,
+                                       "with": run.status()["heap"]["after_imports"]}
+            run.check()
+    except Failed as e:
+        broken.append("local list: %s" % e)
+        return result, broken
+    with tempfile.TemporaryDirectory(prefix="bench-list-") as d:
+        env = dict(os.environ, MICROPYPATH=".frozen:" + os.environ["AGENT_MODULES"])
+        r = subprocess.run([os.path.join(ROOT, ".venv", "bin", "micropython"),
+                            os.path.join(HERE, "mp_locallist_bench.py"), d, "1750",
+                            str(reps * 100)], env=env, capture_output=True, text=True,
+                           timeout=300)
+        if r.returncode:
+            broken.append("local list look-ups: %s" % (r.stderr or r.stdout)[-300:])
+        else:
+            result["lookup"] = json.loads(r.stdout.strip().splitlines()[-1])
+    return result, broken
+
+
+def print_list(result, out):
+    if "after_imports" not in result:
+        return
+    a = result["after_imports"]
+    out("  SendLocalList Full, 255 entries (%s bytes):  %5d ms to apply; event loop late by "
+        "at most %d ms" % (_num(result["message_bytes"]), result["apply_255_ms"],
+                           result["lag_255_ms"]))
+    out("  SendLocalList Differential, 214 more:     %5d ms (median of 7), late by at most %d ms"
+        % (result["differential_ms"], result["differential_lag_ms"]))
+    out("  heap after start-up: %s without a list, %s with 1,750 entries on flash (%+d);"
+        % (_num(a["without"]), _num(a["with"]), a["with"] - a["without"]))
+    out("  live peak while the list was built: %s" % _num(result["live_peak"]))
+    look = result.get("lookup")
+    if look:
+        out("  look-up in %d entries: listed %.0f us (%d bytes of heap), unlisted %.0f us "
+            "(%d bytes)" % (look["entries"], look["listed_us"], look["listed_bytes"],
+                            look["unlisted_us"], look["unlisted_bytes"]))
+
+
 # -- 5: bundle sizes ------------------------------------------------------------------------------
 
 _BUNDLE_LINE = re.compile(r"bundle (\S+) \(([^)]*)\): (\d+) files, (\d+) bytes")
@@ -551,7 +642,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true",
                     help="fewer repetitions and a narrower bisect (a smoke run)")
-    ap.add_argument("--only", choices=("heap", "latency", "rpc", "smart", "bundle"),
+    ap.add_argument("--only", choices=("heap", "latency", "rpc", "smart", "list", "bundle"),
                     help="one section")
     ap.add_argument("--heap-range", metavar="LO:HI",
                     help="bisect between these heaps in k (default 96:320, quick 160:224)")
@@ -566,7 +657,8 @@ def main(argv=None):
     if args.heap_range:
         lo_k, hi_k = (int(x) for x in args.heap_range.lower().replace("k", "").split(":"))
     reps = args.reps or (3 if args.quick else 10)
-    sections = [args.only] if args.only else ["bundle", "heap", "rpc", "smart", "latency"]
+    sections = [args.only] if args.only else ["bundle", "heap", "rpc", "smart", "list",
+                                              "latency"]
 
     def out(text=""):
         print(text, flush=True)
@@ -604,6 +696,11 @@ def main(argv=None):
         report["smart"], why = smart_figures(3 if args.quick else 9, out)
         broken += why
         print_smart(report["smart"], out)
+    if "list" in sections:
+        out("\n== Local Authorization List at MICROPY_HEAP=%dk" % LIST_HEAP_K)
+        report["list"], why = list_figures(3 if args.quick else 10, out)
+        broken += why
+        print_list(report["list"], out)
     if "latency" in sections:
         out("\n== Contactor timing at MICROPY_HEAP=%dk" % COMFORTABLE_HEAP_K)
         report["latency"], why = latency_figures(reps, out)

@@ -125,6 +125,7 @@ class Board:
         # heap figures for the status answer (simulator diagnostics)
         self.heap_after_imports = None
         self.heap_live_peak = 0
+        self.loop_lag_max_ms = 0  # the event loop's worst lateness since `lag reset`
 
     # -- pilot -----------------------------------------------------------------------------------
     def set_pwm(self, duty):
@@ -288,6 +289,7 @@ class Board:
 
             await control_port.serve(self, self.control_port, self.log)
         asyncio.create_task(self._heap_monitor())
+        asyncio.create_task(self._lag_monitor())
 
     async def _heap_monitor(self):
         """Live heap (after a collection) sampled twice a second: a peak a board would see."""
@@ -295,6 +297,16 @@ class Board:
             gc.collect()
             self.heap_live_peak = max(self.heap_live_peak, gc.mem_alloc())
             await asyncio.sleep_ms(500)
+
+    async def _lag_monitor(self):
+        """How late the event loop wakes a 10 ms sleep: the longest any task kept it (what a
+        contactor's opening could wait behind), kept as loop_lag_max_ms."""
+        while True:
+            t = time.ticks_ms()
+            await asyncio.sleep_ms(10)
+            late = time.ticks_diff(time.ticks_ms(), t) - 10
+            if late > self.loop_lag_max_ms:
+                self.loop_lag_max_ms = late
 
     def reset(self, hard=False):
         self.log("board: %s reset" % ("hard" if hard else "soft"))

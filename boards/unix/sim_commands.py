@@ -34,6 +34,9 @@ def execute(board, line):
     if not words:
         return {"ok": False, "error": "empty command"}
     cmd, args = words[0].lower(), words[1:]
+    if cmd == "lag" and args == ["reset"]:
+        board.loop_lag_max_ms = 0
+        return {"ok": True, "loop_lag_max_ms": 0}
     if cmd == "net" and len(args) == 1 and args[0] in ("up", "down"):
         network(board, args[0] == "up")
         return {"ok": True, "network": board.network_up}

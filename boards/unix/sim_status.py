@@ -54,6 +54,7 @@ def members(board, n=1):
                    "after_imports": board.heap_after_imports}
     fold_latency(outlet)
     yield "contactor_latency", dict(outlet.latency)  # a copy: a reply dict must not change
+    yield "loop_lag_max_ms", board.loop_lag_max_ms
     yield "phase_selected", outlet.phase_selected
     yield "phases_in_use", outlet.phases_in_use
     yield "ev_phases", outlet.ev_phases

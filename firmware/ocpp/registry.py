@@ -12,7 +12,9 @@ configuration key table. A new profile is its own modules plus one entry here.
 """
 
 # profile, its key declarations (a module below ocpp, or None), the central system's commands
-# it answers, the charge point's own messages it sends. The actions are one string each (one
+# it answers, the charge point's own messages it sends, the commands among those it answers
+# whose payload may be too long to hold and is read as it arrives (handle_stream(), see
+# ocpp/core/rpc/streamed.py). The actions are one string each (one
 # heap object, where a tuple of them would be one per action when this module is loaded: it is
 # loaded for every central-system command in a small heap), each action between spaces.
 PROFILES = (
@@ -20,11 +22,13 @@ PROFILES = (
      " ChangeAvailability ChangeConfiguration ClearCache DataTransfer GetConfiguration"
      " RemoteStartTransaction RemoteStopTransaction Reset UnlockConnector ",
      " Authorize BootNotification DataTransfer Heartbeat MeterValues StartTransaction"
-     " StatusNotification StopTransaction "),
-    ("Reservation", "model.reservation_keys", " CancelReservation ReserveNow ", " "),
+     " StatusNotification StopTransaction ", " "),
+    ("LocalAuthListManagement", "model.locallist_keys", " GetLocalListVersion SendLocalList ",
+     " ", " SendLocalList "),
+    ("Reservation", "model.reservation_keys", " CancelReservation ReserveNow ", " ", " "),
     ("SmartCharging", "model.smartcharging_keys",
-     " ClearChargingProfile GetCompositeSchedule SetChargingProfile ", " "),
-    ("RemoteTrigger", None, " TriggerMessage ", " "),
+     " ClearChargingProfile GetCompositeSchedule SetChargingProfile ", " ", " "),
+    ("RemoteTrigger", None, " TriggerMessage ", " ", " "),
 )
 
 # Keys that belong to no feature profile: the security whitepaper's (the connection's
@@ -45,6 +49,12 @@ def answers(action):
 def sends(action):
     """Whether the charge point sends `action` itself (ocpp/ops/<action>.py)."""
     return _listed(action, 3)
+
+
+def streams(action):
+    """Whether a CALL of `action` too long to hold is read as it arrives (its module's
+    handle_stream(cp, stream))."""
+    return _listed(action, 4)
 
 
 def key_modules():

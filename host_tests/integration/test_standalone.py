@@ -44,3 +44,37 @@ def test_stand_alone_settings_are_checked(make_agent):
     agent.start()
     assert agent.wait_exit(10) == 2  # a bad config.json: named, no restart
     assert "security_profile" in agent.log()
+
+
+def test_stand_alone_by_the_local_list(csms, make_agent):
+    """The list a central system sent before OCPP was switched off still decides: a listed
+    card charges, a blocked or unknown one does not."""
+    agent = make_agent(csms)
+    csms.wait_for(CP, "StatusNotification", predicate=lambda p: p["connectorId"] == 1,
+                  timeout=15)
+    assert csms.call(CP, "SendLocalList", {"listVersion": 4, "updateType": "Full",
+                                           "localAuthorizationList": [
+                                               {"idTag": "FLEET-7", "idTagInfo": {
+                                                   "status": "Accepted"}},
+                                               {"idTag": "GONE-1", "idTagInfo": {
+                                                   "status": "Blocked"}}]})["status"] == \
+        "Accepted"
+    agent.stop()
+    del agent.config["csms_url"]  # OCPP off
+    agent.start()
+    agent.wait_log("stand-alone: no central system", count=1)
+    for tag in ("GONE-1", "NOBODY"):
+        ev(agent, "plug")
+        ev(agent, "card " + tag)
+        agent.wait_log("%s not authorised" % tag)
+        assert not agent.status()["in_transaction"]
+        ev(agent, "unplug")
+    ev(agent, "plug")
+    ev(agent, "card FLEET-7")
+    agent.wait_log("transaction [0-9]+ started for FLEET-7")
+    ev(agent, "charge")
+    wait_relay(agent, True)
+    ev(agent, "card FLEET-7")
+    agent.wait_status(lambda s: not s["in_transaction"])
+    with open(os.path.join(agent.state, "txlog"), "rb") as f:
+        assert f.read().count(b"FLEET-7") == 2  # started and stopped, in the local log

@@ -132,5 +132,8 @@ def test_the_registry_answers_whole_action_names_only():
     for bad in ("Rese", "eset", "Reset ", "Change", "", None, 5, "Heartbeat"):
         assert not registry.answers(bad), bad
     assert not registry.sends("Reset")
-    assert registry.supported() == "Core,Reservation,SmartCharging,RemoteTrigger"
+    assert registry.streams("SendLocalList") and not registry.streams("Reset")
+    assert not registry.streams("SendLocal") and not registry.streams("LocalList")
+    assert registry.supported() == \
+        "Core,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger"
     assert list(registry.key_modules())[0] == "model.core_keys"

@@ -33,11 +33,12 @@ READ_ONLY = ("ConnectorPhaseRotationMaxLength", "GetConfigurationMaxKeys",
              "MeterValuesAlignedDataMaxLength", "MeterValuesSampledDataMaxLength",
              "NumberOfConnectors", "StopTxnAlignedDataMaxLength", "StopTxnSampledDataMaxLength",
              "SupportedFeatureProfiles", "SupportedFeatureProfilesMaxLength",
-             "StopTransactionMaxMeterValues",
+             "StopTransactionMaxMeterValues", "LocalAuthListMaxLength", "SendLocalListMaxLength",
              # Smart Charging (section 9.4): the implementation's limits
              "ChargeProfileMaxStackLevel", "ChargingScheduleAllowedChargingRateUnit",
              "ChargingScheduleMaxPeriods", "ConnectorSwitch3to1PhaseSupported",
              "MaxChargingProfilesInstalled", "ReserveConnectorZeroSupported")
+LIST_KEYS = ("LocalAuthListEnabled", "LocalAuthListMaxLength", "SendLocalListMaxLength")
 SMART_KEYS = ("ChargeProfileMaxStackLevel", "ChargingScheduleAllowedChargingRateUnit",
               "ChargingScheduleMaxPeriods", "ConnectorSwitch3to1PhaseSupported",
               "MaxChargingProfilesInstalled", "RandomisedDelayEnabled",
@@ -103,7 +104,7 @@ def test_every_key_in_get_configuration():
         assert unknown == []
         got = as_dict(known)
         assert len(got) == len(known)  # each once
-        for key in CORE_KEYS + SMART_KEYS + OTHER_KEYS:
+        for key in CORE_KEYS + LIST_KEYS + SMART_KEYS + OTHER_KEYS:
             assert key in got, key
         assert got["ChargingScheduleAllowedChargingRateUnit"]["value"] == "Current,Power"
         assert (got["ChargeProfileMaxStackLevel"]["value"], got["MaxChargingProfilesInstalled"][
@@ -114,13 +115,15 @@ def test_every_key_in_get_configuration():
             assert e["readonly"] is (e["key"] in READ_ONLY), e
         assert got["NumberOfConnectors"]["value"] == "1"
         assert got["SupportedFeatureProfiles"]["value"] == \
-            "Core,Reservation,SmartCharging,RemoteTrigger"
+            "Core,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger"
+        assert (got["LocalAuthListMaxLength"]["value"], got["SendLocalListMaxLength"]["value"]) \
+            == ("2000", "255")
         assert got["MeterValuesSampledData"]["value"] == "Energy.Active.Import.Register"
         assert got["StopTxnSampledData"]["value"] == ""
         assert got["SecurityProfile"]["value"] == "0"
         assert got["FreeCharging"]["value"] == "false"
         assert "AuthorizationKey" not in got
-        assert "LocalAuthListEnabled" not in got  # no feature of this firmware declares it
+        assert "LightIntensity" not in got  # no feature of this firmware declares it
 
 
 def test_get_by_list_with_unknowns():
@@ -128,10 +131,10 @@ def test_get_by_list_with_unknowns():
         c = env.config()
         known, unknown = listing(c, [
             "heartbeatinterval", "NoSuchKey", "AuthorizationKey", "HeartbeatInterval",
-            "NUMBEROFCONNECTORS", "LocalAuthListEnabled"])
+            "NUMBEROFCONNECTORS", "LightIntensity"])
         assert known == [{"key": "HeartbeatInterval", "readonly": False, "value": "240"},
                          {"key": "NumberOfConnectors", "readonly": True, "value": "1"}]
-        assert unknown == ["NoSuchKey", "AuthorizationKey", "LocalAuthListEnabled"]
+        assert unknown == ["NoSuchKey", "AuthorizationKey", "LightIntensity"]
 
 
 def test_too_many_keys_in_one_request():
@@ -207,9 +210,9 @@ def test_not_supported_for_unknown_keys():
         c = env.config()
         assert c.change("NoSuchKey", "1") == "NotSupported"
         assert c.change("x" * 60, "1") == "NotSupported"
-        # a key of a profile this firmware does not implement is not a key here
-        assert c.change("LocalAuthListEnabled", "false") == "NotSupported"
-        assert "LocalAuthListEnabled" not in as_dict(listing(c)[0])
+        # a key of a feature this firmware does not have is not a key here
+        assert c.change("LightIntensity", "50") == "NotSupported"
+        assert "LightIntensity" not in as_dict(listing(c)[0])
 
 
 def test_supported_feature_profiles_come_from_the_registry():
@@ -454,8 +457,9 @@ def test_set_by_the_agent():
         assert env.saved() == {"HeartbeatInterval": "300"}  # read-only facts stay in RAM
         c2 = env.config()
         assert c2.get("HeartbeatInterval") == 300
-        assert c2.get("SupportedFeatureProfiles") == ["Core", "Reservation", "SmartCharging",
-                                                      "RemoteTrigger"]  # RAM only
+        assert c2.get("SupportedFeatureProfiles") == [
+            "Core", "LocalAuthListManagement", "Reservation", "SmartCharging",
+            "RemoteTrigger"]  # RAM only
         for key, value in (("HeartbeatInterval", -1), ("SecurityProfile", 9),
                            ("FreeCharging", "nope")):
             try:
@@ -520,7 +524,7 @@ def test_streamed_answer_is_the_json_the_old_code_produced():
         assert c.change("LockCablePermanently", "true") == "Accepted"
         for keys in (None, [], ["HeartbeatInterval"], ["NoSuchKey"], ["a\u00e9\"b", "AuthorizationKey"],
                      ["freechargingidtag", "UnlockConnectorOnEVSideDisconnect", "X", "X",
-                      "FreeChargingIdTag", "ChargeProfileMaxStackLevel", "LocalAuthListEnabled"]):
+                      "FreeChargingIdTag", "ChargeProfileMaxStackLevel", "LightIntensity"]):
             text = "".join(c.get_configuration(keys))
             assert json.loads(text) == old_answer(c, keys), (keys, text)
         everything = json.loads("".join(c.get_configuration()))["configurationKey"]

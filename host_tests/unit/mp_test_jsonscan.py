@@ -75,3 +75,19 @@ def test_an_element_too_big_is_refused_not_held():
         assert False
     except ValueError as e:
         assert "over 256" in str(e)
+
+
+def test_a_call_s_closing_bracket_is_taken_with_tail():
+    text = '{"listVersion":1,"localAuthorizationList":[{"idTag":"A"}]} ]  '
+    s = Scanner("localAuthorizationList", tail="]")
+    got = s.feed(text[:20]) + s.feed(text[20:])
+    s.end()
+    assert got == [("listVersion", "1"), (None, '{"idTag":"A"}')], got
+    for bad in ('{"a":1}', '{"a":1}]]', '{"a":1}}', '{"a":1} x]'):
+        s = Scanner("localAuthorizationList", tail="]")
+        try:
+            s.feed(bad)
+            s.end()
+            assert False, bad
+        except ValueError:
+            pass

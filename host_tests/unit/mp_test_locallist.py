@@ -1,6 +1,7 @@
 # ocpp/model/locallist.py: the Local Authorization List on flash. 1,750 entries built from a Full
 # update and seven Differential ones of at most 255, look-ups in any letter case, deletions,
 # the LocalAuthListMaxLength bound, duplicates, and a power cut between the two writes.
+import asyncio
 import gc
 import os
 import random
@@ -17,6 +18,14 @@ def entry(i, status="Accepted", parent=None):
     return e
 
 
+def update(store, version, full, records, most):
+    """locallist.update with the records given as a list (a Batch made of them)."""
+    batch = L.Batch(len(records))
+    for r in records:
+        batch.add(r)
+    return asyncio.run(L.update(store, version, full, batch, most))
+
+
 class ListStore:
     """A fresh store directory (removed after), optionally with a list of entries first..last."""
 
@@ -27,7 +36,7 @@ class ListStore:
         self.dir = fresh_dir("mp_ll")
         s = Store(self.dir + "/")
         if self.entries:
-            L.update(s, 1, True, [L.pack(entry(i)) for i in self.entries], self.most)
+            update(s, 1, True, [L.pack(entry(i)) for i in self.entries], self.most)
         return s
 
     def __exit__(self, *exc):
@@ -52,12 +61,12 @@ def test_1750_entries_from_a_full_and_seven_differential_updates():
         for i in range(len(ids) - 1, 0, -1):  # shuffled: updates come in any order
             j = random.getrandbits(16) % (i + 1)
             ids[i], ids[j] = ids[j], ids[i]
-        assert L.update(s, 1, True, [L.pack(entry(i)) for i in ids[:255]], 2000) == 255
+        assert update(s, 1, True, [L.pack(entry(i)) for i in ids[:255]], 2000) == 255
         at = 255
         for version in range(2, 9):
             batch = ids[at:at + 215]
             at += len(batch)
-            n = L.update(s, version, False, [L.pack(entry(i, "Accepted", "P%d" % (i % 3)))
+            n = update(s, version, False, [L.pack(entry(i, "Accepted", "P%d" % (i % 3)))
                                              for i in batch], 2000)
             assert n == at
         st = L.state(s)
@@ -87,12 +96,12 @@ def test_1750_entries_from_a_full_and_seven_differential_updates():
 
 def test_differential_changes_and_deletes():
     with ListStore(range(10)) as s:
-        n = L.update(s, 2, False, [L.pack({"idTag": "Tag-00003"}),  # no idTagInfo: deleted
+        n = update(s, 2, False, [L.pack({"idTag": "Tag-00003"}),  # no idTagInfo: deleted
                                    L.pack(entry(5, "Blocked")), L.pack(entry(20))], 100)
         assert n == 10
         assert L.lookup(s, "Tag-00003") is None and L.lookup(s, "Tag-00005")["status"] == "Blocked"
         assert L.lookup(s, "Tag-00020")["status"] == "Accepted"
-        assert L.update(s, 3, True, [], 100) == 0  # a Full update without entries: empty
+        assert update(s, 3, True, [], 100) == 0  # a Full update without entries: empty
         assert L.state(s)["count"] == 0 and L.lookup(s, "Tag-00001") is None
 
 
@@ -102,7 +111,7 @@ def test_too_many_or_twice_fails_with_the_old_list_intact():
         for records in ([L.pack(entry(100 + i)) for i in range(3)],  # 11 > 10
                         [L.pack(entry(1)), L.pack(entry(1, "Blocked"))]):  # twice
             try:
-                L.update(s, 2, False, records, 10)
+                update(s, 2, False, records, 10)  # the second: Batch.add refuses the twin
                 assert False
             except L.Failed:
                 pass
@@ -123,7 +132,7 @@ def test_a_power_cut_between_the_writes_leaves_the_old_list():
 
         s.write_json = cut
         try:
-            L.update(s, 2, True, [L.pack(entry(50 + i)) for i in range(5)], 100)
+            update(s, 2, True, [L.pack(entry(50 + i)) for i in range(5)], 100)
             assert False
         except OSError:
             pass
@@ -131,5 +140,24 @@ def test_a_power_cut_between_the_writes_leaves_the_old_list():
         s2 = Store(s.root)  # after the reboot
         assert L.state(s2)["version"] == 1 and L.lookup(s2, "Tag-00004") is not None
         assert L.lookup(s2, "Tag-00050") is None
-        assert L.update(s2, 2, True, [L.pack(entry(60))], 100) == 1  # the next one works
+        assert update(s2, 2, True, [L.pack(entry(60))], 100) == 1  # the next one works
         assert L.lookup(s2, "Tag-00060") is not None and L.lookup(s2, "Tag-00004") is None
+
+
+def test_a_batch_sorts_as_it_fills_and_counts_what_does_not_fit():
+    b = L.Batch(5)
+    for i in (4, 1, 3, 0, 2):
+        b.add(L.pack(entry(i)))
+    b.add(L.pack({"idTag": "Tag-00009"}))  # the sixth: counted, not kept
+    b.add(L.pack(entry(7)))
+    keys = [r[:9] for r in b.records()]
+    assert keys == [b"TAG-0000%d" % i for i in range(5)], keys
+    assert (b.n, b.over, len(b), b.deletions) == (5, 2, 7, 0)
+    try:
+        L.Batch(3).add(L.pack(entry(1))) or None
+        twins = L.Batch(3)
+        twins.add(L.pack(entry(1)))
+        twins.add(L.pack({"idTag": "tag-00001"}))  # the same idTag in another letter case
+        assert False
+    except L.Failed as e:
+        assert "TAG-00001" in str(e)

@@ -463,3 +463,111 @@ async def test_a_binary_message_is_answered_and_the_link_kept():
     assert ws.sent[-1][:3] == [4, "-1", "FormationViolation"], ws.sent
     await r.handle_too_big(ws, 40, b'[2,"bin-7","Reset",{"type":"Soft"}]', 16384, True)
     assert ws.sent[-1][:3] == [4, "bin-7", "FormationViolation"], ws.sent
+
+
+# -- a CALL read as it arrives (ocpp/core/rpc/streamed.py) -------------------------------------
+class FakeStream:
+    """What ocpp/core/ws/stream.py hands over: the head, then the text in pieces of `step`."""
+
+    def __init__(self, text, step=10):
+        self.head = text.encode()[:64]
+        self.size = len(self.head)
+        self._left = text
+        self._step = step
+        self._first = True
+        self.drained = False
+
+    async def read_text(self):
+        if self._first:
+            self._first = False
+            piece, self._left = self._left[:len(self.head)], self._left[len(self.head):]
+            return piece
+        if not self._left:
+            return None
+        piece, self._left = self._left[:self._step], self._left[self._step:]
+        self.size += len(piece)
+        return piece
+
+    async def drain(self):
+        self.drained = True
+        self.size += len(self._left)
+        self._left = ""
+
+
+class FakeStreamOp:
+    def __init__(self, reader):
+        self.reader = reader
+
+    async def handle_stream(self, context, pieces):
+        return await self.reader(pieces)
+
+
+def make_streamed(reader):
+    import sys
+
+    r, ws, logs = make({"SendLocalList": None})
+    sys.modules["ocpp.ops.SendLocalList"] = FakeStreamOp(reader)
+    r.streams = lambda action: action == "SendLocalList"
+    return r, ws, logs
+
+
+async def test_a_streamed_call_is_read_by_its_op_and_answered():
+    got = []
+
+    async def read_all(pieces):
+        while True:
+            p = await pieces.next()
+            if p is None:
+                return {"status": "Accepted", "text": "".join(got)}
+            got.append(p)
+
+    r, ws, logs = make_streamed(read_all)
+    text = '[2, "s-1" ,"SendLocalList",  {"listVersion": 1, "x": "' + "y" * 300 + '"}]'
+    assert r.wants_stream(memoryview(text.encode()[:64]))
+    stream = FakeStream(text)
+    await r.handle_stream(ws, stream)
+    # the op got the text from the payload's first character, the CALL's "]" included
+    assert ws.sent == [[3, "s-1", {"status": "Accepted", "text": text[text.index("{"):]}]]
+    assert any("read as they arrived" in line for line in logs), logs
+
+
+async def test_a_streamed_call_half_read_or_failing_is_drained_then_answered():
+    async def half(pieces):
+        await pieces.next()
+        raise rpc.CallError("OccurenceConstraintViolation", "listVersion: required")
+
+    async def broken(pieces):
+        raise ValueError("boom")
+
+    async def done_early(pieces):
+        return {"status": "NotSupported"}
+
+    for reader, want in ((half, [4, "h-1", "OccurenceConstraintViolation",
+                                 "listVersion: required", {}]),
+                         (broken, None), (done_early, [3, "h-1", {"status": "NotSupported"}])):
+        r, ws, logs = make_streamed(reader)
+        stream = FakeStream('[2,"h-1","SendLocalList",{"a":"' + "z" * 500 + '"}]')
+        await r.handle_stream(ws, stream)
+        assert stream.drained and len(ws.sent) == 1
+        if want is None:
+            assert ws.sent[0][:3] == [4, "h-1", "InternalError"], ws.sent
+        else:
+            assert ws.sent[0] == want, ws.sent
+    r, ws, logs = make_streamed(done_early)
+    r.gate = lambda action: "drop"  # a rejected charge point: read, never answered
+    stream = FakeStream('[2,"g-1","SendLocalList",{}]')
+    await r.handle_stream(ws, stream)
+    assert stream.drained and ws.sent == []
+
+
+def test_only_a_plain_call_head_of_a_streamed_action_is_wanted():
+    r, ws, logs = make_streamed(None)
+    for head, want in (('[2,"a","SendLocalList",{"x', True),
+                       (' [ 2 , "a" , "SendLocalList" , {', True),
+                       ('[2,"a","Reset",{"type"', False),  # not read as it arrives
+                       ('[3,"a",{"status":"Accepted"}', False),
+                       ('[2,"a\\"b","SendLocalList",{', False),  # an escape: the usual path
+                       ('[2,"a","SendLocalList",[', False),
+                       ('[2,"' + "i" * 37 + '","SendLocalList",{', False),
+                       ('[2,"a","SendLoc', False), ("", False), ("\xe9\xe9", False)):
+        assert r.wants_stream(memoryview(head.encode()[:64])) is want, head

@@ -432,6 +432,95 @@ async def test_oversize_message_shorter_head_than_64():
     assert e.size == 13 and e.head == b"0123456789abc"
 
 
+# -- a message read as it arrives (ocpp/core/ws/stream.py) -------------------------------------
+async def read_all(stream):
+    pieces = []
+    while True:
+        text = await stream.read_text()
+        if text is None:
+            return pieces
+        pieces.append(text)
+
+
+def streams_calls(head):
+    return bytes(head).startswith(b"[2,")
+
+
+async def test_a_long_message_the_owner_wants_comes_as_a_stream_in_pieces():
+    c, sock = await open_fake(ws, max_size=1000, chunk=100)
+    c.streams = streams_calls
+    # 40 KB, over max_size, multi-byte characters at every offset of a read
+    body = '[2,"s-1","SendLocalList",{"x":"' + "\u00e9\u4e2d\U0001F600a" * 4000 + '"}]'
+    sock.feed(frame(OP_TEXT, body))
+    sock.feed(frame(OP_TEXT, "next"))
+    s = await c.recv()
+    assert type(s) is not str and s.head == body.encode()[:64]
+    pieces = await read_all(s)
+    assert "".join(pieces) == body and len(pieces) > 70  # a few hundred bytes each
+    assert max(len(p.encode()) for p in pieces) <= 512
+    assert s.size == len(body.encode())
+    assert await c.recv() == "next" and not c.closed
+
+
+async def test_a_stream_spans_fragments_with_pings_between():
+    c, sock = await open_fake(ws, max_size=100000)
+    c.streams = streams_calls
+    parts = ['[2,"f-2","SendLocalList",{"a":"', "b" * 3000, "c" * 10, '"}]']
+    sock.feed(frame(OP_TEXT, parts[0], fin=False))
+    sock.feed(frame(OP_CONT, parts[1], fin=False))
+    sock.feed(frame(OP_PING, b"p1"))
+    sock.feed(frame(OP_CONT, parts[2], fin=False))
+    sock.feed(frame(OP_CONT, parts[3], fin=True))
+    sock.feed(frame(OP_TEXT, "after"))
+    s = await c.recv()
+    assert "".join(await read_all(s)) == "".join(parts)
+    assert await c.recv() == "after"
+    assert parse_client_frames(sock.take_sent()) == [(True, OP_PONG, b"p1", 0)]
+
+
+async def test_a_stream_drained_unread_leaves_the_next_message_whole():
+    c, sock = await open_fake(ws, max_size=1000, chunk=64)
+    c.streams = streams_calls
+    body = '[2,"d-3","SendLocalList",{"a":"' + "z" * 9000 + '"}]'
+    sock.feed(frame(OP_TEXT, body))
+    sock.feed(frame(OP_TEXT, "next"))
+    s = await c.recv()
+    assert await s.read_text() == body[:64]  # the head first
+    await s.drain()
+    assert await c.recv() == "next"
+
+
+async def test_short_or_unwanted_messages_come_whole_as_before():
+    c, sock = await open_fake(ws, max_size=100000, chunk=50)
+    c.streams = streams_calls
+    short = '[2,"s","SendLocalList",{}]'
+    other = '[3,"r",{"a":"' + "q" * 5000 + '"}]'  # long, but the owner does not want it
+    sock.feed(frame(OP_TEXT, short) + frame(OP_TEXT, other))
+    assert await c.recv() == short
+    assert await c.recv() == other
+    c2, sock2 = await open_fake(ws, max_size=1000)
+    c2.streams = lambda head: False
+    sock2.feed(frame(OP_TEXT, other) + frame(OP_TEXT, "next"))
+    e = await araises(ws.MessageTooBig, c2.recv())  # over the limit: refused as ever
+    assert e.size == len(other) and e.head == other.encode()[:64]
+    assert await c2.recv() == "next"
+
+
+async def test_a_stream_with_invalid_utf8_or_a_close_inside_fails():
+    c, sock = await open_fake(ws, max_size=1000)
+    c.streams = streams_calls
+    sock.feed(frame(OP_TEXT, b'[2,"u","SendLocalList",{"a":"' + b"x" * 3000 + b"\xff\xfe\"}]"))
+    s = await c.recv()
+    await araises(UnicodeError, read_all(s))
+    c, sock = await open_fake(ws, max_size=1000)
+    c.streams = streams_calls
+    sock.feed(frame(OP_TEXT, '[2,"v","SendLocalList",{"a":"' + "x" * 3000, fin=False))
+    sock.feed(frame(OP_CLOSE, close_payload(1000)))
+    s = await c.recv()
+    await araises(EOFError, read_all(s))
+    assert c.closed
+
+
 # -- closing -----------------------------------------------------------------------------------
 async def test_close_sends_close_and_waits_for_the_servers():
     c, sock = await open_fake(ws)

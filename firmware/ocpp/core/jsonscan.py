@@ -9,6 +9,8 @@ list (SendLocalList: 255 entries, some 35 KB, where json.loads of the whole woul
             ...json.loads(text)...
     scan.end()                                 # ValueError unless the object was whole
 
+A CALL read as it arrives ends with the "]" of its array: Scanner(..., tail="]") takes it.
+
 Only the structure is checked here (strings, nesting, the one top-level object); what the
 elements and members hold is json.loads's to check. Loaded through the module cache by what
 reads such a message.
@@ -19,9 +21,10 @@ _CLOSE = "}]"
 
 
 class Scanner:
-    def __init__(self, array_name, max_piece=4096):
+    def __init__(self, array_name, max_piece=4096, tail=""):
         self.array_name = array_name
         self.max_piece = max_piece  # the longest element or member accepted (bytes of text)
+        self.tail = tail  # one character that must follow the object (a CALL's "]"), or ""
         self._depth = 0  # nesting: 1 inside the top object
         self._in_str = False
         self._esc = False
@@ -32,6 +35,7 @@ class Scanner:
         self._collecting = False
         self._in_array = False  # inside the array member (depth 2)
         self._done = False
+        self._tail_seen = not tail
 
     def feed(self, piece):
         """The (name, text) pairs completed in `piece`: (None, element text) for each element
@@ -56,7 +60,10 @@ class Scanner:
                 i += 1
                 continue
             if self._done:
-                if ch not in " \t\r\n":
+                if ch == self.tail:
+                    self.tail = ""
+                    self._tail_seen = True
+                elif ch not in " \t\r\n":
                     raise ValueError("text after the object")
                 i += 1
                 continue
@@ -132,7 +139,7 @@ class Scanner:
 
     def end(self):
         """Raise ValueError unless one whole object was read."""
-        if not self._done or self._in_str:
+        if not self._done or self._in_str or not self._tail_seen:
             raise ValueError("the object is cut short")
 
     # -- collecting ------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ class ChargePoint:
         config.set("ConnectorPhaseRotationMaxLength", n + 1)
         config.set("ConnectorSwitch3to1PhaseSupported", all(e.switches_phases for e in evses))
         self.rpc = rpc.Rpc(log, timeout_s=config.get("MessageTimeout") or 30,
-                           answers=_answers, context=self)
+                           answers=_answers, context=self, streams=_streams)
         self.rpc.gate = self._gate
         self.txq = TxQueue(store, self.rpc, config, log)
         self.txq.on_result = self._tx_answered
@@ -224,6 +224,7 @@ class ChargePoint:
         self.log("link: connected")
         self._ws = sock
         self.rpc.ws = sock
+        sock.streams = self.rpc.wants_stream
         self.connected = True
         session = asyncio.create_task(self._session(sock))
         try:
@@ -236,6 +237,9 @@ class ChargePoint:
                     continue
                 if text is None:
                     break
+                if type(text) is not str:  # a long CALL, read as it arrives
+                    await self.rpc.handle_stream(sock, text)
+                    continue
                 self.log("<< " + _redact(text))
                 await self.rpc.handle_text(sock, text)
         except Exception as e:
@@ -401,6 +405,10 @@ def _answers(action):
     # The registry says which central-system commands have a module (ocpp/registry.py); it is
     # loaded through the cache like them, so a small heap need not keep it.
     return cache.use("registry").answers(action)
+
+
+def _streams(action):
+    return cache.use("registry").streams(action)
 
 
 def _redact(frame):

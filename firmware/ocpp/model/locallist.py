@@ -13,8 +13,8 @@ On flash: "ll_0.bin" or "ll_1.bin" (the records, sorted by idTag) and "locallist
 {"version": 3, "count": 1750, "file": 1}. An update writes the whole new list into the other
 file, then replaces locallist.json (atomic rename), then removes the old file: a power cut
 leaves the old list or the new one, never a mix. An update (at most SendLocalListMaxLength
-entries) is sorted in RAM; a Differential one is merged with the list on flash as both are
-read in order, a few records at a time.
+entries) is sorted in RAM as it arrives (Batch: one bytearray); a Differential one is merged
+with the list on flash as both are read in order, a few records at a time.
 """
 import struct
 
@@ -100,28 +100,72 @@ def _file(n):
     return "ll_%d.bin" % n
 
 
-def update(store, version, full, records, most):
-    """SendLocalList: `records` (packed, at most SendLocalListMaxLength) make the new list
-    (full) or change the old one (Differential: status 0 deletes). More than `most` entries in
-    the result, or a flash error, raise Failed with the old list intact. Returns the count."""
+class Batch:
+    """The entries of one SendLocalList, packed and kept sorted as they arrive: one bytearray
+    of `most` records (SendLocalListMaxLength), filled by insertion, so an update of 255
+    entries costs 12 KB of RAM and no object per entry. Full once `most` are in: add() then
+    only counts (`over`), so a message with too many entries is read to its end and Failed."""
+
+    def __init__(self, most):
+        self.buf = bytearray(most * SIZE)
+        self.n = 0
+        self.over = 0  # entries beyond `most`
+        self.deletions = 0  # entries without idTagInfo (status 0)
+
+    def add(self, rec):
+        """Insert one packed record; Failed when its idTag is in the batch already."""
+        if self.n * SIZE >= len(self.buf):
+            self.over += 1
+            return
+        key = rec[:20]
+        buf = self.buf
+        lo, hi = 0, self.n
+        while lo < hi:  # the first record not below key
+            mid = (lo + hi) // 2
+            k = buf[mid * SIZE:mid * SIZE + 20]
+            if k < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        at = lo * SIZE
+        if lo < self.n and buf[at:at + 20] == key:
+            raise Failed("idTag %s twice" % bytes(key).rstrip(b"\0").decode())
+        end = self.n * SIZE
+        buf[at + SIZE:end + SIZE] = buf[at:end]  # one move in C
+        buf[at:at + SIZE] = rec
+        self.n += 1
+        if not rec[20]:
+            self.deletions += 1
+
+    def __len__(self):
+        return self.n + self.over
+
+    def records(self):
+        """The records in idTag order (bytes of SIZE each)."""
+        for i in range(self.n):
+            yield bytes(self.buf[i * SIZE:(i + 1) * SIZE])
+
+
+async def update(store, version, full, batch, most):
+    """SendLocalList: the records of `batch` (a Batch) make the new list (full) or change the
+    old one (Differential: status 0 deletes). More than `most` entries in the result, or a
+    flash error, raise Failed with the old list intact. Returns the count. Yields to the event
+    loop every _BLOCK records written, so a long merge never stalls it."""
     st = state(store)
-    records = sorted(records)  # by idTag (the record starts with it)
-    for a, b in zip(records, records[1:]):
-        if a[:20] == b[:20]:
-            raise Failed("idTag %s twice" % a[:20].rstrip(b"\0").decode())
     new = 1 if st["file"] == 0 else 0
     path = store.path(_file(new))
     try:
         with open(path, "wb") as out:
             if full or not st["count"]:
-                count = _write(out, (r for r in records if r[20]), most)
+                count = await _write(out, (r for r in batch.records() if r[20]), most)
             else:
                 with open(store.path(_file(st["file"])), "rb") as old:
-                    count = _write(out, _merge(_read(old, st["count"]), records), most)
+                    count = await _write(out, _merge(_read(old, st["count"]), batch.records()),
+                                         most)
     except OSError as e:
         _remove(store, path)
         raise Failed("flash: %r" % (e,))
-    except Failed:
+    except BaseException:  # Failed, or the task cancelled: the old list stays
         _remove(store, path)
         raise
     store.write_json(DOC, {"version": version, "count": count, "file": new if count else None})
@@ -132,18 +176,22 @@ def update(store, version, full, records, most):
     return count
 
 
-def clear(store, version):
+async def clear(store, version):
     """An empty list with this version (a Full update without entries)."""
-    return update(store, version, True, [], 0)
+    return await update(store, version, True, Batch(0), 0)
 
 
-def _write(out, records, most):
+async def _write(out, records, most):
+    import asyncio
+
     n = 0
     for r in records:
         n += 1
         if n > most:
             raise Failed("more than LocalAuthListMaxLength (%d) entries" % most)
         out.write(r)
+        if not n % _BLOCK:
+            await asyncio.sleep_ms(0)
     return n
 
 

@@ -72,10 +72,16 @@ class Rpc:
     (TriggerMessage must answer before sending what it triggers); it raises CallError to answer
     with a CALLERROR, and never awaits `call()` itself (the answer could not be read meanwhile).
     Modules are loaded through the module cache (ocpp/core/cache.py).
+
+    streams: fn(action) -> whether a long CALL of that action is read as it arrives (the
+    registry's streams(); its module's handle_stream(), see ocpp/core/rpc/streamed.py). A
+    connection's WebSocket.streams is then wants_stream, and what recv() returns other than a
+    str goes to handle_stream().
     """
 
-    def __init__(self, log, timeout_s=30, answers=None, context=None):
+    def __init__(self, log, timeout_s=30, answers=None, context=None, streams=None):
         self.answers = answers
+        self.streams = streams
         self.context = context
         self.log = log
         self.timeout_ms = timeout_s * 1000
@@ -111,7 +117,7 @@ class Rpc:
             try:
                 text = json.dumps((2, uid, action, payload))
                 try:
-                    await self._send(ws, text)
+                    await self.send_text(ws, text)
                 except Exception:
                     if ws.closed:  # the link broke under the send: the CALL never went
                         raise NotConnected()
@@ -135,7 +141,8 @@ class Rpc:
             self._reply = None
             self._replied.set()
 
-    async def _send(self, ws, text):
+    async def send_text(self, ws, text):
+        """Send one message's text (logged); for the parts of this package too."""
         self.last_tx_ms = time.ticks_ms()
         self.log(">> " + text[:300])
         await ws.send(text)
@@ -143,7 +150,7 @@ class Rpc:
     async def send_error(self, ws, uid, code, description):
         """Answer CALL `uid` with a CALLERROR (for the parts of this package too)."""
         self.log("rpc: CALLERROR %s %s: %s" % (uid, code, description))
-        await self._send(ws, json.dumps((4, uid, code, description[:255], {})))
+        await self.send_text(ws, json.dumps((4, uid, code, description[:255], {})))
 
     def fail_pending(self, uid, error):
         """The answer `uid` to our outstanding CALL is unusable: that CALL fails with `error`
@@ -256,7 +263,7 @@ class Rpc:
                 await self.send_error(ws, uid, INTERNAL_ERROR, "%s failed: %r" % (action, e))
                 return
         else:
-            await self._send(ws, json.dumps((3, uid, result)))
+            await self.send_text(ws, json.dumps((3, uid, result)))
         if after:
             asyncio.create_task(_run_after(after, self.log))
 
@@ -279,6 +286,22 @@ class Rpc:
         desc = msg[3] if len(msg) > 3 and isinstance(msg[3], str) else ""
         self._reply = CallError(code, desc)
         self._replied.set()
+
+    def wants_stream(self, head):
+        """WebSocket.streams: whether a long message starting with `head` is read as it
+        arrives (ocpp/core/rpc/streamed.py)."""
+        try:
+            return cache.use("core.rpc.streamed").wanted(self, head)
+        finally:
+            cache.done("core.rpc.streamed")
+
+    async def handle_stream(self, ws, stream):
+        """Process one message read as it arrives (a MessageStream). Never raises for anything
+        the peer sent."""
+        try:
+            await cache.use("core.rpc.streamed").handle(self, ws, stream)
+        finally:
+            cache.done("core.rpc.streamed")
 
     async def handle_too_big(self, ws, size, head, limit, binary=False):
         """A message over the size limit (or a binary one) was discarded: answer it

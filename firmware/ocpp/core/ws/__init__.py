@@ -33,6 +33,7 @@ bytecode is not resident in the heap:
     describe.py  an I/O error as one log line                   failed connect, lost link
     discard.py   dropping a refused message, MessageTooBig      a refused or binary message
     pieces.py    send_pieces(): a message sent as it is made    GetConfiguration's answer
+    stream.py    a message read as it arrives (MessageStream)   a long SendLocalList
     mask.py      compiles the masking loop                      once, at import
 connect, handshake, parse_url, tls_context and pem_to_der are reached as attributes of this
 module (module __getattr__, PEP 562): `ws.connect(...)` loads ocpp/core/ws/opening.py for the call.
@@ -57,6 +58,8 @@ TX_CHUNK = _TX_CHUNK = const(512)  # payload bytes masked and written at a time
 TX_HEAD = _TX_HEAD = const(14)  # the longest client frame header; the first payload byte follows
 _RX_MIN = const(512)  # initial RX buffer; also the scratch space a refused message is read into
 _MAX_CONTROL = const(125)
+STREAM_OVER = _STREAM_OVER = const(2048)  # a longer text message may be read as a stream
+_HEAD = const(64)  # its first bytes, which decide
 
 # WebSocket.state (public names too: the package's other modules read them as ws.OPEN ...)
 OPEN = _OPEN = const(0)
@@ -116,11 +119,20 @@ class WebSocket:
     close_code    the status code in the server's close frame (1005: it gave none), else None
     close_reason  the reason text in the server's close frame
 
-    For the package's own modules (closing, discard, pieces), which run the rare parts:
-    state (OPEN, CLOSING, CLOSED), reading (a task is in recv()), peer_closed (an Event, set
-    once fully closed), rx / tx / hdr (the receive, send and frame-header buffers), lock (one
-    frame on the wire at a time), read_message(), read_into(mv), send_frame(op, data),
-    write_frame(op, n, fin) (the n payload bytes waiting in tx at TX_HEAD), shutdown().
+    streams       None, or fn(head) -> bool, asked with the first bytes (a memoryview of up
+                  to 64) of every text message over STREAM_OVER bytes: True makes recv() return
+                  a MessageStream (ocpp/core/ws/stream.py) that reads the rest as it arrives,
+                  whatever its length, instead of a str. It must be read to its end before
+                  recv() is called again.
+
+    For the package's own modules (closing, discard, pieces, stream), which run the rare parts:
+    state (OPEN, CLOSING, CLOSED), reading (a task is in recv()), mid_frame (bytes of a
+    message were consumed: a cancel now leaves the stream unusable), peer_closed (an Event,
+    set once fully closed), rx / tx / hdr (the receive, send and frame-header buffers), lock
+    (one frame on the wire at a time), read_message(), read_frame_header(), control(op, n) (a
+    control frame whose header was read; False once closed), read_into(mv),
+    send_frame(op, data), write_frame(op, n, fin) (the n payload bytes waiting in tx at
+    TX_HEAD), shutdown().
     """
 
     def __init__(self, stream, subprotocol=None, max_size=16384):
@@ -137,7 +149,8 @@ class WebSocket:
         self.hdr = bytearray(10)  # 2 bytes + up to 8 bytes of extended length
         self.lock = asyncio.Lock()  # one frame on the wire at a time
         self.reading = False
-        self._mid_frame = False  # bytes of a message were consumed: cancelling now desyncs
+        self.mid_frame = False  # bytes of a message were consumed: cancelling now desyncs
+        self.streams = None
         self.peer_closed = asyncio.Event()  # set once the connection is fully closed
 
     @property
@@ -146,7 +159,8 @@ class WebSocket:
 
     # -- receiving ------------------------------------------------------------------------------
     async def recv(self):
-        """The next text message as a str, or None once the connection is closed.
+        """The next text message as a str, or None once the connection is closed (or a
+        MessageStream: see `streams`).
 
         Pings are answered, pongs noted, and a close frame from the server is answered (then
         None). Raises MessageTooBig for a text message over max_size or a binary message
@@ -167,7 +181,7 @@ class WebSocket:
                     return None
                 await cache.use("core.ws.closing").lost(self, e)  # raises WebSocketError
             except asyncio.CancelledError:
-                if self._mid_frame:  # the stream is somewhere inside a frame: unusable
+                if self.mid_frame:  # the stream is somewhere inside a frame: unusable
                     await self.shutdown()
                 raise
             finally:
@@ -180,16 +194,16 @@ class WebSocket:
     async def read_message(self):
         """Frames up to the end of one data message -> its text; None when it is dropped
         (binary, or we are closing) or the connection closed."""
-        self._mid_frame = False
+        self.mid_frame = False
         size = 0  # payload bytes of the message so far
         kind = -1  # opcode of the message's first frame
         keep = False  # its bytes are being stored (else discarded)
         too_big = False
         refuse = None  # ocpp/core/ws/discard.py, held while a message is being dropped
         while True:
-            fin, op, n = await self._read_frame_header()
+            fin, op, n = await self.read_frame_header()
             if op >= _OP_CLOSE:
-                if not await self._control(op, n):
+                if not await self.control(op, n):
                     return None
                 continue
             if op == _OP_CONT:
@@ -200,6 +214,17 @@ class WebSocket:
             else:
                 kind = op
                 keep = op == _OP_TEXT and self.state == _OPEN
+                if keep and self.streams is not None and (n > _STREAM_OVER or not fin):
+                    k = min(n, _HEAD)
+                    head = memoryview(self.rx)[:k]
+                    await self.read_into(head)
+                    if self.streams(head):
+                        try:
+                            return cache.use("core.ws.stream").MessageStream(self, k, n - k, fin)
+                        finally:
+                            cache.done("core.ws.stream")
+                    size = k  # read whole after all: the first k bytes are in
+                    n -= k
             if keep and (size + n > self.max_size or not self._reserve(size, size + n)):
                 keep = False  # over the limit, or no memory for it: refuse it all the same
                 too_big = True
@@ -213,7 +238,7 @@ class WebSocket:
             size += n
             if fin:
                 break
-        self._mid_frame = False
+        self.mid_frame = False
         if too_big:
             raise refuse.too_big(self, size)
         if not keep:
@@ -225,7 +250,9 @@ class WebSocket:
         except UnicodeError:  # MicroPython checks the byte structure, not every rule of UTF-8
             await cache.use("core.ws.closing").bad_utf8(self)  # raises
 
-    async def _read_frame_header(self):
+    async def read_frame_header(self):
+        """The next frame's header -> (FIN bit, opcode, payload length); a bad one closes the
+        connection (WebSocketError)."""
         h = self.hdr
         hv = memoryview(h)
         await self.read_into(hv[:2])
@@ -257,7 +284,7 @@ class WebSocket:
                 continue
             if r == 0:
                 raise EOFError("connection closed by the server without a close frame")
-            self._mid_frame = True
+            self.mid_frame = True
             got += r
 
     def _reserve(self, have, need):
@@ -280,7 +307,7 @@ class WebSocket:
         self.rx = grown
         return True
 
-    async def _control(self, op, n):
+    async def control(self, op, n):
         """Handle a ping, pong or close frame; False once the connection is closed."""
         payload = memoryview(self._ctl)[:n]
         if n:
