@@ -215,3 +215,47 @@ def test_trigger_message_rejected_and_not_implemented(csms, make_agent):
     quiet(csms, "BootNotification", mark, 1.0)
     assert not cp_calls(csms, "FirmwareStatusNotification", mark) or \
         "FirmwareManagement" in profiles
+
+
+def test_every_trigger_with_and_without_a_connector(csms, make_agent):
+    """Issue 11 part 5: each message a trigger may ask for, with and without connectorId (one
+    per connector without); a connectorId that names no connector is Rejected whatever the
+    message."""
+    boot(csms, make_agent)
+    status, mark = trigger(csms, "StatusNotification")
+    assert status == "Accepted"
+    for c in (0, 1):  # connector 0 (the charge point) and every connector
+        wait_call(csms, "StatusNotification", since=mark, connectorId=c)
+    status, mark = trigger(csms, "StatusNotification", 0)
+    assert status == "Accepted"
+    wait_call(csms, "StatusNotification", since=mark, connectorId=0)
+    status, mark = trigger(csms, "MeterValues")
+    assert status == "Accepted"
+    wait_call(csms, "MeterValues", since=mark, connectorId=1)
+    status, mark = trigger(csms, "Heartbeat", 1)  # a connectorId changes nothing for it
+    assert status == "Accepted"
+    wait_call(csms, "Heartbeat", since=mark)
+    assert trigger(csms, "BootNotification", 1)[0] == "Rejected"
+    mark = csms.mark()
+    for message in ("StatusNotification", "MeterValues", "Heartbeat", "BootNotification"):
+        assert trigger(csms, message, 2)[0] == "Rejected", message
+        answer = csms.call(CP, "TriggerMessage", {"requestedMessage": message,
+                                                  "connectorId": -1}, validate=False)
+        assert answer["status"] == "Rejected", message
+    quiet(csms, "StatusNotification", mark, 0.5)
+
+
+def test_a_triggered_boot_notification_while_pending(csms, make_agent):
+    """Before acceptance the central system may ask for the BootNotification at once (errata
+    3.35) instead of waiting out the Pending interval."""
+    csms.cs.boot_interval = 120
+    csms.cs.boot_statuses = ["Pending"]
+    csms.cs.boot_status = "Accepted"
+    make_agent(csms)
+    first = csms.wait_for(CP, "BootNotification", timeout=15)
+    status, mark = trigger(csms, "BootNotification")
+    assert status == "Accepted"
+    second = wait_call(csms, "BootNotification", since=mark, timeout=5)
+    assert second.time - first.time < 30  # not the 120 s Pending interval
+    csms.wait_for(CP, "StatusNotification", since=mark, timeout=10)
+    assert trigger(csms, "BootNotification")[0] == "Rejected"  # accepted now

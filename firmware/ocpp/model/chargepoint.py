@@ -60,6 +60,7 @@ class ChargePoint:
         self.cp_id = settings["charge_point_id"]
         self.max_message = settings.get("ws_max_message", _DEFAULT_MAX_MESSAGE)
         self.registration = None  # None (never answered), Pending, Accepted or Rejected
+        self.boot_now = False  # TriggerMessage asked for a BootNotification while Pending
         self.connected = False
         self.net_up = True  # the board's network; False: no connection can be made
         # DataTransfer: vendorId -> async fn(messageId, data) -> response payload

@@ -1,7 +1,7 @@
 """BootNotification (charge point -> central system): who this charge point is, sent on every
 new link until the central system accepts it; nothing else is sent before (OCPP 1.6 section
-4.2). Pending or Rejected: again after the interval it gives. TriggerMessage may not ask for it
-once accepted (errata 3.35).
+4.2). Pending or Rejected: again after the interval it gives, or at once when TriggerMessage
+asks for it, which it may only until the charge point is accepted (errata 3.35).
 
     [2, id, "BootNotification", {"chargePointVendor", "chargePointModel", "firmwareVersion",
                                  "chargeBoxSerialNumber"?}]
@@ -31,7 +31,17 @@ async def send(cp):
         interval = answered(cp, conf)
         if cp.registration == "Accepted":
             return interval
-        await asyncio.sleep(interval if interval > 0 else _RETRY_S)
+        await _pause(cp, interval if interval > 0 else _RETRY_S)
+
+
+async def _pause(cp, seconds):
+    """Wait `seconds`, or less once a TriggerMessage asked for a BootNotification now."""
+    cp.boot_now = False
+    for _ in range(seconds):
+        await asyncio.sleep(1)
+        if cp.boot_now:
+            cp.log("boot: BootNotification again now (TriggerMessage)")
+            return
 
 
 def request(cp):
@@ -57,4 +67,11 @@ def answered(cp, conf):
 
 def trigger(cp, connector_id):
     # Errata 3.35: once accepted, a triggered BootNotification is refused until the next boot.
-    return None
+    # Before, the boot loop above (waiting out a Pending interval) sends it at once.
+    if cp.registration == "Accepted":
+        return None
+
+    async def now():
+        cp.boot_now = True
+
+    return now

@@ -2,7 +2,8 @@
 section 5.17). What can be asked for is what the registry says this charge point sends and
 whose module (ocpp/ops/<Action>.py) has trigger(cp, connectorId): anything else is
 NotImplemented. trigger() gives the sending to run after the answer, or None to refuse
-(BootNotification once accepted, errata 3.35).
+(BootNotification once accepted, errata 3.35). A connectorId that names no connector is
+Rejected, whatever the message.
 
     {"requestedMessage", "connectorId"?}  ->  {"status": Accepted | Rejected | NotImplemented}
 """
@@ -12,7 +13,7 @@ from ocpp.core import cache
 async def handle(cp, payload):
     what = payload["requestedMessage"]
     connector_id = payload.get("connectorId")
-    if connector_id is not None and connector_id > cp.n:
+    if connector_id is not None and not 0 <= connector_id <= cp.n:
         return {"status": "Rejected"}
     trigger = getattr(cache.use("ops." + what), "trigger", None) \
         if cache.use("registry").sends(what) else None
