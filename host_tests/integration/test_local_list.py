@@ -238,3 +238,24 @@ def test_the_list_survives_a_reboot_and_remote_start_uses_it_tc_008_2(csms, make
     start = wait_call(csms, "StartTransaction", since=mark, idTag=TAG)
     assert not cp_calls(csms, "Authorize", since=mark)  # the list authorised it at once
     stop_by_card(csms, agent, transaction_of(csms, start))
+
+
+def test_an_offline_start_the_central_system_refuses_later_is_stopped(csms, make_agent):
+    """A transaction started offline for an unknown card (AllowOfflineTxForUnknownId): its
+    queued StartTransaction comes back Invalid once the link is back, and
+    StopTransactionOnInvalidId stops it (DeAuthorized, the contactor opens)."""
+    agent = boot(csms, make_agent, keys={"AllowOfflineTxForUnknownId": True,
+                                         "StopTransactionOnInvalidId": True})
+    csms.cs.responders["StartTransaction"] = lambda cp_id, p: {
+        "transactionId": 77, "idTagInfo": {"status": "Invalid"}}
+    then(agent, "net down", "link: disconnected")
+    ev(agent, "plug")
+    ev(agent, "card " + UNKNOWN)
+    agent.wait_status(lambda s: s["in_transaction"], timeout=10)
+    ev(agent, "charge")
+    wait_relay(agent, True)
+    mark = csms.mark()
+    then(agent, "net up", "link: connected")
+    stop = wait_call(csms, "StopTransaction", since=mark, timeout=20).parsed[3]
+    assert stop["transactionId"] == 77 and stop["reason"] == "DeAuthorized"
+    wait_relay(agent, False)
