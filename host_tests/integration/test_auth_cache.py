@@ -4,7 +4,7 @@ ClearCache (TC_061), expiry honoured, and kept across a reboot (errata). OCTT ca
 (OCPP16.md section 5)."""
 import re
 
-from session_helpers import (CP, TAG, boot, configure, cp_calls, ev, start_session,
+from session_helpers import (CP, TAG, boot, cp_calls, ev, start_session,
                              stop_by_card, transaction_of, wait_call)
 
 KEYS = {"AuthorizationCacheEnabled": True, "LocalPreAuthorize": True}

@@ -32,6 +32,7 @@ from ocpp.core import cache, rpc
 from ocpp.core.clock import parse_iso
 
 DOC = "authcache.json"
+LIST_DOC = "locallist.json"  # ocpp/model/locallist.py's index
 MAX_ENTRIES = const(32)
 ACCEPTED = "Accepted"
 CONFLICT = "LocalListConflict"
@@ -53,8 +54,8 @@ class Authorization:
     def listed(self, id_tag):
         """The Local Authorization List's idTagInfo of `id_tag` with its expiry applied, or
         None (not on it, or the list is off)."""
-        if not self.config.get("LocalAuthListEnabled"):
-            return None
+        if not self.config.get("LocalAuthListEnabled") or not self.store.exists(LIST_DOC):
+            return None  # (no list ever sent: the list's code is not even loaded)
         try:
             info = cache.use("model.locallist").lookup(self.store, id_tag)
         except OSError as e:

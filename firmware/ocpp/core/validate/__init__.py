@@ -127,13 +127,6 @@ def known(name):
         cache.done(module)
 
 
-def tables(name):
-    """The name of the module (below ocpp, for cache.use) holding message `name`'s table, if
-    any does: a caller checking many payloads of one message holds it meanwhile and passes it
-    to validate()."""
-    return _module(name)
-
-
 def _module(name):
     # The table module that holds message `name`, if any table does.
     return "core.validate.schemas.b%d" % (len(name) % cache.use("core.validate.schemas").BUCKETS)

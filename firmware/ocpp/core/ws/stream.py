@@ -19,7 +19,7 @@ from ocpp.core import cache
 
 _OP_CONT = const(0x0)
 _OP_CLOSE = const(0x8)
-_CHUNK = const(512)  # bytes read at a time, into the socket's own RX buffer
+_CHUNK = const(256)  # bytes read at a time, into the socket's own RX buffer
 
 
 class MessageStream:
