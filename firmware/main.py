@@ -1,7 +1,11 @@
-"""Start-up: read config.json, build the board and the agent (startup.py), run until a Reset.
+"""Start-up: choose the bundle to run, read config.json, build the board and the agent
+(startup.py), run until a Reset.
 
 On a board this file runs from the flash root. On the unix port (tools/unix-agent) the first
 argument is the state directory that plays the flash root.
+
+The bundle: the files flashed into the root, or an update installed into a slot (app0/,
+app1/) by UpdateFirmware; bootslot.py chooses, before any module of a bundle is imported.
 """
 import asyncio
 import gc
@@ -15,6 +19,10 @@ GC_SHARE = 32  # ... or this part of the heap
 def main():
     if len(sys.argv) > 1:
         os.chdir(sys.argv[1])
+    import bootslot  # from the flashed root: nothing of a bundle is imported before it
+
+    bootslot.choose()
+    del bootslot, sys.modules["bootslot"]  # once per boot: give its code back
     import startup
 
     board, cp = startup.build()

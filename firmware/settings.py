@@ -66,6 +66,9 @@ def check(cfg):
     _opt_str(cfg, "vendor", 20)
     _opt_str(cfg, "model", 20)
     _opt_str(cfg, "serial_number", 25)
+    confirm = cfg.get("update_confirm_s")
+    if confirm is not None and (type(confirm) is not int or not 30 <= confirm <= 3600):
+        _bad("update_confirm_s", "must be whole seconds from 30 to 3600")
     keys = cfg.get("ocpp_keys")
     if keys is not None and not isinstance(keys, dict):
         _bad("ocpp_keys", "must be an object of OCPP configuration keys")

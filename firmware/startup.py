@@ -37,6 +37,11 @@ def build():
     from store import Store
 
     store = Store("")
+    # From here on every line is also kept on flash for GetDiagnostics (logbook.py).
+    from logbook import Logbook
+
+    global log
+    log = Logbook(store)
     from ocpp.core.config import Config
 
     factory = dict(cfg.get("ocpp_keys") or {})
@@ -65,6 +70,9 @@ def build():
     from ocpp.model.chargepoint import ChargePoint
 
     cp = ChargePoint(cfg, evses, store, config, url, log=log)
+    log.now = cp.clock.now
+    log.follow(config)
+    cp.logbook = log
     # The wiring between the board and the agent, both ways: the protocol layer never calls
     # the board, the board only these.
     cp.model = board.name

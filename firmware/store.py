@@ -9,6 +9,12 @@ Power may be cut at any instant, so nothing here ever overwrites data in place:
   atomic: do not use this module on FAT.) A stale "<name>.tmp" left by a cut is ignored and
   overwritten by the next write.
 * The transaction-message queue is a Journal: an append-only file of framed records (below).
+* Logs are plain appended text (append()): a cut loses at most the lines being written, and
+  a torn last line is only a torn line. A log rotates by rename() (atomic).
+* Big files (a downloaded firmware bundle, the bundle's files unpacked into a slot) are
+  written under a temporary name and renamed once whole, or made in a directory that nothing
+  uses until a document (written atomically) says so: store_files.py, this module's rarely
+  used half, opens, makes and removes them.
 
 Durability: LittleFS commits a file on close (flush() is a sync too); a cut before that leaves
 the file as it was at its last commit. The unix port has no fsync: there a completed write()
@@ -121,6 +127,22 @@ class Store:
             os.remove(self.path(name))
         except OSError:
             pass
+
+    def append(self, name, data):
+        """Append ``data`` (bytes, a str or a memoryview of either) to file ``name``."""
+        with open(self.path(name), "ab") as f:
+            f.write(data)
+
+    def size(self, name):
+        """The size of file ``name`` in bytes (0 if it is missing)."""
+        try:
+            return os.stat(self.path(name))[6]
+        except OSError:
+            return 0
+
+    def rename(self, old, new):
+        """Rename file ``old`` to ``new`` (atomic; replaces ``new``)."""
+        os.rename(self.path(old), self.path(new))
 
     def exists(self, name):
         try:

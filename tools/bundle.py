@@ -1,4 +1,5 @@
-"""Build the file set a board runs from flash: tools/bundle.py BOARD [--out DIR]
+"""Build the file set a board runs from flash: tools/bundle.py BOARD [--out DIR] [--version V]
+[--pack FILE]
 
 Compiles firmware/ and the board's own files with mpy-cross for the board's architecture
 into build/<board>/, keeping the directory layout (ocpp/, evse/ stay packages). main.py
@@ -11,6 +12,18 @@ stays source: the ports only run a main.py. Prints the bundle size.
 
 Plain bytecode is the same for every architecture; -march matters for @native/@viper code
 and marks the .mpy for the port that may load it.
+
+--version V builds version.py saying V (BootNotification's firmwareVersion). --pack FILE also
+packs the bundle into one file for UpdateFirmware (firmware/ocpp/model/firmware.py), read and
+checked as it streams, never whole:
+
+    ocpp-mpy-bundle 1 <board> <version> <number of files>\n
+    <size> <sha256 hex> <path>\n<size bytes>      one per file, paths below the slot
+    ...
+    end\n
+
+main.py, boot.py and bootslot.mpy stay out of it: they run from the flashed root and choose
+the bundle.
 """
 import argparse
 import os
@@ -58,7 +71,7 @@ def sources(board):
     return out
 
 
-def build(board, out_dir):
+def build(board, out_dir, version=None):
     arch = BOARDS[board][0]
     exe = mpy_cross()
     if os.path.isdir(out_dir):
@@ -66,6 +79,11 @@ def build(board, out_dir):
     total = 0
     rows = []
     for src, rel in sources(board):
+        if rel == "version.py" and version:
+            src = os.path.join(out_dir + ".version.py")
+            os.makedirs(os.path.dirname(os.path.abspath(src)), exist_ok=True)
+            with open(src, "w") as f:
+                f.write("VERSION = %r\n" % version)
         if os.path.basename(rel) in KEEP_SOURCE and os.path.dirname(rel) == "":
             dst = os.path.join(out_dir, rel)
             os.makedirs(os.path.dirname(dst), exist_ok=True)
@@ -82,7 +100,38 @@ def build(board, out_dir):
         size = os.path.getsize(dst)
         total += size
         rows.append((os.path.relpath(dst, out_dir), size))
+    if version:
+        os.remove(out_dir + ".version.py")
     return rows, total
+
+
+def pack(board, out_dir, version, path):
+    """Pack the built bundle in out_dir into one update file at `path` (format above)."""
+    import hashlib
+
+    files = []
+    for base, _, names in sorted(os.walk(out_dir)):
+        for name in sorted(names):
+            rel = os.path.relpath(os.path.join(base, name), out_dir).replace(os.sep, "/")
+            if rel not in KEEP_SOURCE and rel != "bootslot.mpy" and not name.startswith("."):
+                files.append(rel)
+    with open(path, "wb") as out:
+        out.write(("ocpp-mpy-bundle 1 %s %s %d\n" % (board, version, len(files))).encode())
+        for rel in files:
+            with open(os.path.join(out_dir, rel), "rb") as f:
+                data = f.read()
+            out.write(("%d %s %s\n" % (len(data), hashlib.sha256(data).hexdigest(), rel)).encode())
+            out.write(data)
+        out.write(b"end\n")
+    return len(files), os.path.getsize(path)
+
+
+def current_version():
+    with open(os.path.join(ROOT, "firmware", "version.py")) as f:
+        for line in f:
+            if line.startswith("VERSION"):
+                return line.split("=", 1)[1].strip().strip("\"'")
+    return "unknown"
 
 
 def main():
@@ -90,15 +139,21 @@ def main():
     ap.add_argument("board", choices=sorted(BOARDS))
     ap.add_argument("--out", help="output directory (default build/<board>)")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every file")
+    ap.add_argument("--version", help="the version the bundle says it is (default: "
+                    "firmware/version.py's)")
+    ap.add_argument("--pack", metavar="FILE", help="also pack it into one update file")
     args = ap.parse_args()
     out_dir = args.out or os.path.join(ROOT, "build", args.board)
-    rows, total = build(args.board, out_dir)
+    rows, total = build(args.board, out_dir, args.version)
     if args.verbose:
         for name, size in rows:
             print("  %7d  %s" % (size, name))
     arch = BOARDS[args.board][0] or "host bytecode"
     print("bundle %s (%s): %d files, %d bytes in %s"
           % (args.board, arch, len(rows), total, os.path.relpath(out_dir, ROOT)))
+    if args.pack:
+        n, size = pack(args.board, out_dir, args.version or current_version(), args.pack)
+        print("packed %d files into %s: %d bytes" % (n, args.pack, size))
 
 
 if __name__ == "__main__":

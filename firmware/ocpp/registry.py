@@ -23,6 +23,8 @@ PROFILES = (
      " RemoteStartTransaction RemoteStopTransaction Reset UnlockConnector ",
      " Authorize BootNotification DataTransfer Heartbeat MeterValues StartTransaction"
      " StatusNotification StopTransaction ", " "),
+    ("FirmwareManagement", "model.firmware_keys", " GetDiagnostics UpdateFirmware ",
+     " DiagnosticsStatusNotification FirmwareStatusNotification ", " "),
     ("LocalAuthListManagement", "model.locallist_keys", " GetLocalListVersion SendLocalList ",
      " ", " SendLocalList "),
     ("Reservation", "model.reservation_keys", " CancelReservation ReserveNow ", " ", " "),

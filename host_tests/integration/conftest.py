@@ -80,3 +80,13 @@ def make_agent(tmp_path):
                 i = log.index(sign)
                 pytest.fail("the agent crashed (%r in its log):\n%s"
                             % (sign, log[max(0, i - 1500):i + 1500]), pytrace=False)
+
+
+@pytest.fixture
+def files():
+    """A file server of the tests' own (host_tests/fileserver.py), http on 127.0.0.1."""
+    from fileserver import FileServer
+
+    fs = FileServer().start()
+    yield fs
+    fs.stop()

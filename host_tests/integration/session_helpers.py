@@ -245,6 +245,12 @@ def wait_meter_values(csms, count, since=0, context="Sample.Periodic", transacti
         time.sleep(0.1)
 
 
+def iso(t):
+    """An OCPP dateTime (UTC, whole seconds) of epoch seconds `t`."""
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+
+
 def parse_time(text):
     """An OCPP timestamp -> POSIX seconds (float)."""
     if text.endswith(("Z", "z")):

@@ -1,6 +1,6 @@
 """Central-system operations on sessions (issue 3 item 4): RemoteStart/RemoteStopTransaction,
 Reset during a transaction, UnlockConnector, ClearCache, DataTransfer, TriggerMessage."""
-from session_helpers import (CP, after, boot, cp_calls, ev, index_of, payloads, quiet,
+from session_helpers import (CP, after, boot, ev, index_of, payloads, quiet,
                              start_session, transaction_of, wait_call, wait_relay, wait_status)
 
 REMOTE_TAG = "REMOTE-1"
@@ -202,19 +202,13 @@ def test_trigger_message(csms, make_agent):
     assert "transactionId" not in mv  # no transaction on the connector
 
 
-def test_trigger_message_rejected_and_not_implemented(csms, make_agent):
-    """TC_055_CS: BootNotification after acceptance -> Rejected (errata 3.35); a message of a
-    profile the charge point does not support -> NotImplemented."""
+def test_trigger_message_rejected(csms, make_agent):
+    """TC_055_CS: BootNotification after acceptance -> Rejected (errata 3.35). (NotImplemented
+    has no case left: every message TriggerMessage may name is implemented.)"""
     boot(csms, make_agent)
     mark = csms.mark()
     assert trigger(csms, "BootNotification")[0] == "Rejected"
-    profiles = csms.call(CP, "GetConfiguration", {"key": ["SupportedFeatureProfiles"]}
-                         )["configurationKey"][0]["value"].split(",")
-    if "FirmwareManagement" not in profiles:
-        assert trigger(csms, "FirmwareStatusNotification")[0] == "NotImplemented"
     quiet(csms, "BootNotification", mark, 1.0)
-    assert not cp_calls(csms, "FirmwareStatusNotification", mark) or \
-        "FirmwareManagement" in profiles
 
 
 def test_every_trigger_with_and_without_a_connector(csms, make_agent):
@@ -236,8 +230,14 @@ def test_every_trigger_with_and_without_a_connector(csms, make_agent):
     assert status == "Accepted"
     wait_call(csms, "Heartbeat", since=mark)
     assert trigger(csms, "BootNotification", 1)[0] == "Rejected"
+    for message in ("DiagnosticsStatusNotification", "FirmwareStatusNotification"):
+        for connector in (None, 1):  # nothing under way: Idle, whatever the connectorId
+            status, mark = trigger(csms, message, connector)
+            assert status == "Accepted"
+            assert wait_call(csms, message, since=mark).parsed[3] == {"status": "Idle"}
     mark = csms.mark()
-    for message in ("StatusNotification", "MeterValues", "Heartbeat", "BootNotification"):
+    for message in ("StatusNotification", "MeterValues", "Heartbeat", "BootNotification",
+                    "DiagnosticsStatusNotification", "FirmwareStatusNotification"):
         assert trigger(csms, message, 2)[0] == "Rejected", message
         answer = csms.call(CP, "TriggerMessage", {"requestedMessage": message,
                                                   "connectorId": -1}, validate=False)

@@ -135,5 +135,5 @@ def test_the_registry_answers_whole_action_names_only():
     assert registry.streams("SendLocalList") and not registry.streams("Reset")
     assert not registry.streams("SendLocal") and not registry.streams("LocalList")
     assert registry.supported() == \
-        "Core,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger"
+        "Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger"
     assert list(registry.key_modules())[0] == "model.core_keys"

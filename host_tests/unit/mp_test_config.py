@@ -34,18 +34,19 @@ READ_ONLY = ("ConnectorPhaseRotationMaxLength", "GetConfigurationMaxKeys",
              "NumberOfConnectors", "StopTxnAlignedDataMaxLength", "StopTxnSampledDataMaxLength",
              "SupportedFeatureProfiles", "SupportedFeatureProfilesMaxLength",
              "StopTransactionMaxMeterValues", "LocalAuthListMaxLength", "SendLocalListMaxLength",
+             "SupportedFileTransferProtocols",
              # Smart Charging (section 9.4): the implementation's limits
              "ChargeProfileMaxStackLevel", "ChargingScheduleAllowedChargingRateUnit",
              "ChargingScheduleMaxPeriods", "ConnectorSwitch3to1PhaseSupported",
              "MaxChargingProfilesInstalled", "ReserveConnectorZeroSupported")
-LIST_KEYS = ("LocalAuthListEnabled", "LocalAuthListMaxLength", "SendLocalListMaxLength")
+LIST_KEYS = ("SupportedFileTransferProtocols", "LocalAuthListEnabled", "LocalAuthListMaxLength", "SendLocalListMaxLength")
 SMART_KEYS = ("ChargeProfileMaxStackLevel", "ChargingScheduleAllowedChargingRateUnit",
               "ChargingScheduleMaxPeriods", "ConnectorSwitch3to1PhaseSupported",
               "MaxChargingProfilesInstalled", "RandomisedDelayEnabled",
               "RandomisedDelayMaxSeconds", "ReserveConnectorZeroSupported")
 OTHER_KEYS = ("SecurityProfile", "FreeCharging", "FreeChargingIdTag", "LockCablePermanently",
               "PowerActiveImportDeltaForEagerMeterValueSample",
-              "UseAuthorizationKeyWithoutDecoding", "OnePhaseChargingPhase")
+              "UseAuthorizationKeyWithoutDecoding", "OnePhaseChargingPhase", "VerboseOcppLog")
 KEY_HEX = "0001020304050607FFFFFFFFFFFFFFFFFFFFFFFF"  # OCPP-J 6.2.2's example (20 bytes)
 
 
@@ -115,7 +116,7 @@ def test_every_key_in_get_configuration():
             assert e["readonly"] is (e["key"] in READ_ONLY), e
         assert got["NumberOfConnectors"]["value"] == "1"
         assert got["SupportedFeatureProfiles"]["value"] == \
-            "Core,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger"
+            "Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger"
         assert (got["LocalAuthListMaxLength"]["value"], got["SendLocalListMaxLength"]["value"]) \
             == ("2000", "255")
         assert got["MeterValuesSampledData"]["value"] == "Energy.Active.Import.Register"
@@ -458,8 +459,8 @@ def test_set_by_the_agent():
         c2 = env.config()
         assert c2.get("HeartbeatInterval") == 300
         assert c2.get("SupportedFeatureProfiles") == [
-            "Core", "LocalAuthListManagement", "Reservation", "SmartCharging",
-            "RemoteTrigger"]  # RAM only
+            "Core", "FirmwareManagement", "LocalAuthListManagement", "Reservation",
+            "SmartCharging", "RemoteTrigger"]  # RAM only
         for key, value in (("HeartbeatInterval", -1), ("SecurityProfile", 9),
                            ("FreeCharging", "nope")):
             try:

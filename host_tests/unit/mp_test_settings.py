@@ -41,6 +41,9 @@ def test_bad_values_name_the_key():
     bad(cfg(ocpp_keys=[1]), "ocpp_keys")
     bad(cfg(vendor="v" * 21), "vendor")
     bad(cfg(authorization_key=""), "authorization_key")
+    for confirm in (10, 5000, "300", 300.5):
+        bad(cfg(update_confirm_s=confirm), "update_confirm_s")
+    settings.check(cfg(update_confirm_s=60))
     settings.check(cfg(security_profile=1, authorization_key="0123456789abcdef"))
     settings.check(cfg(csms_url="wss://h/o", ca_cert="ca.der", authorization_key="k" * 16))
 

@@ -61,6 +61,11 @@ class ChargePoint:
         self.max_message = settings.get("ws_max_message", _DEFAULT_MAX_MESSAGE)
         self.registration = None  # None (never answered), Pending, Accepted or Rejected
         self.boot_now = False  # TriggerMessage asked for a BootNotification while Pending
+        self.logbook = None  # the log on flash (logbook.py), when startup.py made one
+        self.diagnostics = None  # an upload's DiagnosticsStatusNotification status, while on
+        self.firmware = None  # an update's FirmwareStatusNotification status, while on
+        self.firmware_task = None
+        self.updating = False  # a firmware update waits to install: nothing new starts
         self.connected = False
         self.net_up = True  # the board's network; False: no connection can be made
         # DataTransfer: vendorId -> async fn(messageId, data) -> response payload
@@ -121,6 +126,8 @@ class ChargePoint:
         for c in self.connectors:
             tasks.append(asyncio.create_task(c.evse.run()))
             tasks.append(asyncio.create_task(c.run()))
+        if self.store.exists("fwupdate.json"):  # an update under way before the reboot
+            self.firmware_task = asyncio.create_task(cache.use("model.firmware").resume(self))
         if self.start_with:
             asyncio.create_task(self.start_with())
         await self._done.wait()
@@ -391,6 +398,8 @@ class ChargePoint:
         """Leave run() so that main.py resets the board ("Soft" or "Hard"; ocpp/ops/Reset.py
         has stopped what runs and closed the link)."""
         self.reset_kind = kind
+        if self.logbook is not None:
+            self.logbook.flush()
         self._done.set()
 
 

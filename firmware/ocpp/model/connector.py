@@ -121,8 +121,9 @@ class Connector:
         self.cp.set_status(self.n, status, error)
 
     def operative(self):
-        """Operative: neither it nor the charge point (connector 0) was made Inoperative."""
-        return self.cp.operative[0] and self.cp.operative[self.n]
+        """Operative: neither it nor the charge point (connector 0) was made Inoperative, and
+        no firmware update waits to install."""
+        return self.cp.operative[0] and self.cp.operative[self.n] and not self.cp.updating
 
     def derive(self):
         """(status, errorCode) from the facts; see the module docstring."""

@@ -32,6 +32,16 @@ def credentials(cp):
     return headers, context
 
 
+def server_context(cp, url):
+    """The TLS context that verifies the file server of `url` (firmware, diagnostics) as the
+    central system is verified: config.json's ca_cert. None for http://, or when there is no
+    ca_cert (https:// is then refused, never used unverified)."""
+    if not url[:8].lower().startswith("https://"):
+        return None
+    ca = _cert(cp, "ca_cert")
+    return ws.tls_context(ca_der=ca) if ca else None
+
+
 def _cert(cp, key):
     """A certificate or key file named in config.json (`key`), as it is: PEM (a CA bundle may
     hold several certificates) or DER; ws.tls_context() reads both."""

@@ -8,6 +8,8 @@ declaration each as in ocpp/model/core_keys.py.
     PowerActiveImportDeltaForEagerMeterValueSample   a sample early when the power moves this much
     UseAuthorizationKeyWithoutDecoding the AuthorizationKey is the password as written, not hex
                                        (default: true when config.json gave an initial password)
+    VerboseOcppLog                     the diagnostics log on flash keeps the MeterValues and
+                                       Heartbeat frames too, for 24 hours (seed 004); then false
 """
 from ocpp.core.config.keys import ACC_RW, F_MIN1, LIMIT, T_BOOL, T_INT, T_STR
 
@@ -18,4 +20,5 @@ KEYS = ((
     "OnePhaseChargingPhase", T_INT | ACC_RW | F_MIN1 | 3 * LIMIT, 1,
     "PowerActiveImportDeltaForEagerMeterValueSample", T_INT | ACC_RW, 0,
     "UseAuthorizationKeyWithoutDecoding", T_BOOL | ACC_RW, None,
+    "VerboseOcppLog", T_BOOL | ACC_RW, False,
 ),)

@@ -11,9 +11,9 @@ import asyncio
 
 from micropython import const
 
+import version
 from ocpp.core import rpc
 
-FIRMWARE_VERSION = "0.2.0"
 _RETRY_S = const(60)  # when the central system gives no interval (0) or fails the boot
 
 
@@ -50,7 +50,7 @@ def request(cp):
     payload = {
         "chargePointVendor": settings.get("vendor", "MicroOcppPy"),
         "chargePointModel": settings.get("model", cp.model),
-        "firmwareVersion": FIRMWARE_VERSION,
+        "firmwareVersion": version.VERSION,
     }
     if settings.get("serial_number"):
         payload["chargeBoxSerialNumber"] = settings["serial_number"]
