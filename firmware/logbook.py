@@ -76,9 +76,15 @@ class Logbook:
             self._write(memoryview(self.buf)[:n])
 
     def _write(self, data):
-        try:
-            if self.store.size(NAME) >= self.size:
-                self.store.rename(NAME, OLD)
-            self.store.append(NAME, data)
-        except OSError as e:
-            print("logbook: cannot write the log: %r" % (e,))
+        append(self.store, NAME, OLD, self.size, data)
+
+
+def append(store, name, old, size, data):
+    """Append `data` to the rolling file `name`, which becomes `old` once it passed `size`
+    bytes (the security log rolls the same way). Never raises: a log must not stop the agent."""
+    try:
+        if store.size(name) >= size:
+            store.rename(name, old)
+        store.append(name, data)
+    except OSError as e:
+        print("logbook: cannot write %s: %r" % (name, e))

@@ -84,6 +84,8 @@ def build():
     cp.start_with = board.start
     cp.reset_board = board.reset
     cp.name_server = board.name_server
+    # Raised here, so the code it loads goes with the rest of start-up's below.
+    cp.security_event("StartupOfTheDevice")
     cache.evict()  # what start-up loaded for a moment; the rest is the resident agent
     cache.set_reserve(getattr(board, "heap_reserve", None))
     return board, cp

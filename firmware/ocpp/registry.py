@@ -8,7 +8,9 @@ Each profile names
     access, default, limit), read by ocpp/core/config/keys.py.
 Everything else is derived from this table: SupportedFeatureProfiles, the RPC layer's dispatch
 (an action not here is NotSupported or NotImplemented), TriggerMessage's NotImplemented, the
-configuration key table. A new profile is its own modules plus one entry here.
+configuration key table. A new profile is its own modules plus one entry here. The security
+whitepaper's messages sit in EXTENSIONS, in the same columns: handled the same way, but not a
+feature profile.
 """
 
 # profile, its key declarations (a module below ocpp, or None), the central system's commands
@@ -31,6 +33,13 @@ PROFILES = (
     ("SmartCharging", "model.smartcharging_keys",
      " ClearChargingProfile GetCompositeSchedule SetChargingProfile ", " ", " "),
     ("RemoteTrigger", None, " TriggerMessage ", " ", " "),
+)
+
+# The security whitepaper's messages, in the same columns: answered and sent like a profile's,
+# but not a feature profile (SupportedFeatureProfiles does not name it).
+EXTENSIONS = (
+    ("Security", None, " ExtendedTriggerMessage GetLog ",
+     " LogStatusNotification SecurityEventNotification SignedFirmwareStatusNotification ", " "),
 )
 
 # Keys that belong to no feature profile: the security whitepaper's (the connection's
@@ -70,8 +79,12 @@ def key_modules():
 def _listed(action, column):
     if not isinstance(action, str) or not action or " " in action:
         return False
+    return _in(PROFILES, action, column) or _in(EXTENSIONS, action, column)
+
+
+def _in(table, action, column):
     n = len(action)
-    for p in PROFILES:
+    for p in table:
         words = p[column]
         i = words.find(action)
         while i > 0:  # a whole word: spaces on both sides (allocates nothing)

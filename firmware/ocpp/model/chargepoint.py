@@ -65,6 +65,7 @@ class ChargePoint:
         self.diagnostics = None  # an upload's DiagnosticsStatusNotification status, while on
         self.firmware = None  # an update's FirmwareStatusNotification status, while on
         self.firmware_task = None
+        self.getlog = None  # [its task, its requestId] while a GetLog upload runs
         self.updating = False  # a firmware update waits to install: nothing new starts
         self.connected = False
         self.net_up = True  # the board's network; False: no connection can be made
@@ -136,6 +137,15 @@ class ChargePoint:
         await asyncio.sleep_ms(0)
         return self.reset_kind
 
+    def security_event(self, kind, tech=None):
+        """A security event: logged, and sent if critical (ocpp/model/security.py)."""
+        try:
+            cache.use("model.security").event(self, kind, tech)
+        except Exception as e:  # the event must never stop what raised it
+            self.log("security event %s not recorded: %r" % (kind, e))
+        finally:
+            cache.done("model.security")
+
     def online(self):
         """Connected and accepted: OCPP requests may be sent."""
         return self.connected and self.registration == ACCEPTED
@@ -193,6 +203,10 @@ class ChargePoint:
             try:
                 sock = await self._connect()
             except Exception as e:
+                if isinstance(e, ws.HandshakeError) and e.status == 401:
+                    self.security_event("FailedToAuthenticateAtCentralSystem", _why(e))
+                elif "X509" in str(e):  # mbedTLS: the server's certificate did not verify
+                    self.security_event("InvalidCentralSystemCertificate", _why(e))
                 if self._fallback is not None:
                     cache.use("model.credentials").fall_back(self)
                 # Randomised so a fleet does not reconnect in lockstep after an outage.
@@ -368,10 +382,12 @@ class ChargePoint:
 
     # -- answers to queued transaction messages ------------------------------------------------
     def _tx_answered(self, action, record, conf):
-        answered = getattr(cache.use("ops." + action), "answered", None)
+        # StartTransaction and StopTransaction carry an idTagInfo and ids to keep; the other
+        # queued messages (MeterValues, SecurityEventNotification) need nothing loaded
+        if action != "StartTransaction" and action != "StopTransaction":
+            return
         try:
-            if answered is not None:
-                answered(self, record, conf)
+            cache.use("ops." + action).answered(self, record, conf)
         finally:
             cache.done("ops." + action)
 
@@ -382,6 +398,8 @@ class ChargePoint:
         if profile:
             self._fallback = self._profile
             self._profile = value
+        self.security_event("ReconfigurationOfSecurityParameters",
+                            "SecurityProfile %d" % value if profile else "AuthorizationKey")
         self._reconnect = True
         asyncio.create_task(self.drop_link("credentials changed", 200))
 

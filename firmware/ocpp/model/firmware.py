@@ -99,6 +99,7 @@ async def _run(cp, job):
     for c in cp.connectors:
         c.evse.allow(False)
         c.evse.persist()
+    cp.security_event("ResetOrReboot", "into the firmware update in %s/" % slot)
     await cp.drop_link("firmware update", 500)
     if cp.reset_board is not None:
         try:
@@ -258,6 +259,7 @@ async def _after_reboot(cp, job):
         boot["good"], boot["tries"] = slot, 0
         cp.store.write_json(BOOT, boot)
         cp.log("firmware: the bundle in %s/ is confirmed" % slot)
+        cp.security_event("FirmwareUpdated", "the bundle in %s/" % slot)
         _end(cp)
         await _status(cp, "Installed")
         return

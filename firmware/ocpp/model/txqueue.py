@@ -70,7 +70,10 @@ class TxQueue:
         while True:
             if len(self.journal) and ready():
                 try:
-                    await cache.use("model.txsend").deliver(self, ready)
+                    try:
+                        await cache.use("model.txsend").deliver(self, ready)
+                    finally:
+                        cache.done("model.txsend")  # the queue is empty: a short heap lets it go
                 except Exception as e:
                     # No room this moment to load the sender or make the message, or a fault:
                     # the message stays queued on flash and goes later; this loop must never

@@ -34,6 +34,7 @@ async def handle(cp, payload):
         for c in cp.connectors:
             c.evse.allow(False)
             c.evse.persist()
+        cp.security_event("ResetOrReboot", kind + " reset by the central system")
         # the central system gets a moment to take the answer (and what else is in flight)
         # before the link closes under it
         await cp.drop_link("reset", _CLOSE_DELAY_MS)
