@@ -44,7 +44,7 @@ def test_get_diagnostics_uploads_the_log_tc_045_1(csms, make_agent, files):
     since = time.time()
     csms.call(CP, "ChangeConfiguration", {"key": "MeterValueSampleInterval", "value": "30"})
     name = csms.call(CP, "GetDiagnostics", {"location": files.url("/exact.log"),
-                                            "startTime": iso(since - 1)})["fileName"]
+                                            "startTime": iso(since)})["fileName"]
     wait_statuses(csms, mark, "Uploaded")
     path, body, _ = files.uploads[-1]
     assert path == "/exact.log"  # a location not ending in "/" is used as it is

@@ -42,9 +42,9 @@ def test_plug_in_first_session_and_stop_with_the_same_card(csms, make_agent):
     assert abs(parse_time(start["timestamp"]) - time.time()) < 5
     # authorised, EV in B (not asking): SuspendedEV and the contactor stays open
     wait_status(csms, "SuspendedEV", since=mark)
-    s = agent.status()
-    assert s["relay_closed"] is False and s["transaction_id"] == tx.id
-    assert s["connector_status"] == "SuspendedEV"
+    # (its StatusNotification may go before StartTransaction.conf is in: wait for the id)
+    s = agent.wait_status(lambda s: s["transaction_id"] == tx.id)
+    assert s["relay_closed"] is False and s["connector_status"] == "SuspendedEV"
     ev(agent, "charge")
     wait_status(csms, "Charging", since=mark)
     wait_relay(agent, True)
