@@ -96,18 +96,10 @@ async def _run(cp, job):
     job["state"], job["slot"] = "rebooting", slot
     cp.store.write_json(JOB, job)
     cp.log("firmware: installed into %s/; rebooting into it" % slot)
-    for c in cp.connectors:
-        c.evse.allow(False)
-        c.evse.persist()
-    cp.security_event("ResetOrReboot", "into the firmware update in %s/" % slot)
-    await cp.drop_link("firmware update", 500)
-    if cp.reset_board is not None:
-        try:
-            cache.use("ops.Reset").reboot(cp.reset_board, "Hard", cp.config.get("ResetRetries"),
-                                          cp.log)
-        finally:
-            cache.done("ops.Reset")
-    cp.finish("Hard")
+    try:
+        await cache.use("ops.Reset").shut_down(cp, "Hard", "into the firmware update in %s/" % slot)
+    finally:
+        cache.done("ops.Reset")
 
 
 async def _download(cp, job):

@@ -31,18 +31,25 @@ async def handle(cp, payload):
         while len(cp.txq) and cp.online() and waited < (_HARD_WAIT_MS if hard else _SOFT_WAIT_MS):
             await asyncio.sleep_ms(100)
             waited += 100
-        for c in cp.connectors:
-            c.evse.allow(False)
-            c.evse.persist()
-        cp.security_event("ResetOrReboot", kind + " reset by the central system")
-        # the central system gets a moment to take the answer (and what else is in flight)
-        # before the link closes under it
-        await cp.drop_link("reset", _CLOSE_DELAY_MS)
-        if cp.reset_board is not None:
-            reboot(cp.reset_board, kind, cp.config.get("ResetRetries"), cp.log)
-        cp.finish(kind)
+        await shut_down(cp, kind, kind + " reset by the central system")
 
     return {"status": "Accepted"}, restart
+
+
+async def shut_down(cp, kind, why):
+    """With no transaction left: every contactor open and its state kept, the security event,
+    the link closed, then the board reset ("Hard" or "Soft"). Also a firmware update's reboot
+    (ocpp/model/firmware.py)."""
+    for c in cp.connectors:
+        c.evse.allow(False)
+        c.evse.persist()
+    cp.security_event("ResetOrReboot", why)
+    # the central system gets a moment to take the answer (and what else is in flight)
+    # before the link closes under it
+    await cp.drop_link(why, _CLOSE_DELAY_MS)
+    if cp.reset_board is not None:
+        reboot(cp.reset_board, kind, cp.config.get("ResetRetries"), cp.log)
+    cp.finish(kind)
 
 
 def reboot(reset, kind, retries, log=print):

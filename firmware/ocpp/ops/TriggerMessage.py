@@ -11,8 +11,12 @@ from ocpp.core import cache
 
 
 async def handle(cp, payload):
-    what = payload["requestedMessage"]
-    connector_id = payload.get("connectorId")
+    return answer(cp, payload["requestedMessage"], payload.get("connectorId"))
+
+
+def answer(cp, what, connector_id):
+    """The answer to a trigger of message `what` (and the sending to follow it); also
+    ExtendedTriggerMessage's."""
     if connector_id is not None and not 0 <= connector_id <= cp.n:
         return {"status": "Rejected"}
     trigger = getattr(cache.use("ops." + what), "trigger", None) \
