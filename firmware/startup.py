@@ -52,8 +52,13 @@ def build():
     except ValueError as e:
         fatal("config.json: %s" % e)
     config.secure_url = url is not None and url.startswith("wss://")
-    config.has_ca_cert = bool(cfg.get("ca_cert"))
-    config.has_client_cert = bool(cfg.get("client_cert") and cfg.get("client_key"))
+    # the certificates the central system installed count too (ocpp/model/certificates.py)
+    installed = store.read_json("certs.json") or {}
+    config.has_ca_cert = bool(cfg.get("ca_cert")) or any(
+        c[0] == "C" for c in installed.get("certs", ()))
+    config.has_client_cert = bool(cfg.get("client_cert") and cfg.get("client_key")) or \
+        store.exists("cpcert.json")
+    del installed
     import board as board_module
 
     try:

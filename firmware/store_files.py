@@ -1,8 +1,8 @@
 """The storage module's rarely used half (store.py): files too big to be documents (a
 downloaded firmware bundle, the files of a bundle unpacked into a slot directory, the log read
-for an upload), opened, made and removed in a Store's root. Imported by what handles such
-files (ocpp/model/firmware.py, ocpp/model/diagnostics.py), so a charge point that never
-updates never holds this code.
+for an upload) and binary files (certificates, keys), opened, made and removed in a Store's
+root. Imported by what handles such files (ocpp/model/firmware.py, ocpp/model/diagnostics.py,
+ocpp/model/certificates.py), so a charge point that never updates never holds this code.
 """
 import os
 
@@ -42,3 +42,21 @@ def _rmtree(path):
         else:
             os.remove(child)
     os.rmdir(path)
+
+
+def write_bytes(store, name, data):
+    """Replace file `name` by `data` (bytes, a few KB: a certificate, a key) atomically, as
+    Store.write_json does: name.tmp written whole, then renamed over name."""
+    tmp = store.path(name) + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.rename(tmp, store.path(name))
+
+
+def read_bytes(store, name):
+    """The whole file `name` (a few KB), or None if it is missing."""
+    try:
+        with open(store.path(name), "rb") as f:
+            return f.read()
+    except OSError:
+        return None

@@ -38,8 +38,11 @@ PROFILES = (
 # The security whitepaper's messages, in the same columns: answered and sent like a profile's,
 # but not a feature profile (SupportedFeatureProfiles does not name it).
 EXTENSIONS = (
-    ("Security", None, " ExtendedTriggerMessage GetLog ",
-     " LogStatusNotification SecurityEventNotification SignedFirmwareStatusNotification ", " "),
+    ("Security", None,
+     " CertificateSigned DeleteCertificate ExtendedTriggerMessage GetInstalledCertificateIds"
+     " GetLog InstallCertificate SignedUpdateFirmware ",
+     " LogStatusNotification SecurityEventNotification SignCertificate"
+     " SignedFirmwareStatusNotification ", " "),
 )
 
 # Keys that belong to no feature profile: the security whitepaper's (the connection's

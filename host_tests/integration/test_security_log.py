@@ -132,7 +132,8 @@ def test_extended_trigger_message_for_each_message(csms, make_agent):
             ("MeterValues", "MeterValues", 1),
             ("StatusNotification", "StatusNotification", 0),
             ("FirmwareStatusNotification", "SignedFirmwareStatusNotification", None),
-            ("LogStatusNotification", "LogStatusNotification", None)):
+            ("LogStatusNotification", "LogStatusNotification", None),
+            ("SignChargePointCertificate", "SignCertificate", None)):
         mark = csms.mark()
         payload = {"requestedMessage": message}
         if connector is not None:
@@ -143,7 +144,5 @@ def test_extended_trigger_message_for_each_message(csms, make_agent):
             continue
         assert status == "Accepted", message
         wait_call(csms, sent, since=mark)
-    assert csms.call(CP, "ExtendedTriggerMessage", {
-        "requestedMessage": "SignChargePointCertificate"})["status"] == "NotImplemented"
     assert csms.call(CP, "ExtendedTriggerMessage", {
         "requestedMessage": "StatusNotification", "connectorId": 2})["status"] == "Rejected"

@@ -38,7 +38,10 @@ READ_ONLY = ("ConnectorPhaseRotationMaxLength", "GetConfigurationMaxKeys",
              # Smart Charging (section 9.4): the implementation's limits
              "ChargeProfileMaxStackLevel", "ChargingScheduleAllowedChargingRateUnit",
              "ChargingScheduleMaxPeriods", "ConnectorSwitch3to1PhaseSupported",
-             "MaxChargingProfilesInstalled", "ReserveConnectorZeroSupported")
+             "MaxChargingProfilesInstalled", "ReserveConnectorZeroSupported",
+             # the security whitepaper's certificate store (ocpp/model/certificates.py)
+             "AdditionalRootCertificateCheck", "CertificateSignedMaxChainSize",
+             "CertificateStoreMaxLength")
 LIST_KEYS = ("SupportedFileTransferProtocols", "LocalAuthListEnabled", "LocalAuthListMaxLength", "SendLocalListMaxLength")
 SMART_KEYS = ("ChargeProfileMaxStackLevel", "ChargingScheduleAllowedChargingRateUnit",
               "ChargingScheduleMaxPeriods", "ConnectorSwitch3to1PhaseSupported",
@@ -46,7 +49,9 @@ SMART_KEYS = ("ChargeProfileMaxStackLevel", "ChargingScheduleAllowedChargingRate
               "RandomisedDelayMaxSeconds", "ReserveConnectorZeroSupported")
 OTHER_KEYS = ("SecurityProfile", "FreeCharging", "FreeChargingIdTag", "LockCablePermanently",
               "PowerActiveImportDeltaForEagerMeterValueSample",
-              "UseAuthorizationKeyWithoutDecoding", "OnePhaseChargingPhase", "VerboseOcppLog")
+              "UseAuthorizationKeyWithoutDecoding", "OnePhaseChargingPhase", "VerboseOcppLog",
+              "AdditionalRootCertificateCheck", "CertificateSignedMaxChainSize",
+              "CertificateStoreMaxLength", "CpoName")
 KEY_HEX = "0001020304050607FFFFFFFFFFFFFFFFFFFFFFFF"  # OCPP-J 6.2.2's example (20 bytes)
 
 
@@ -122,6 +127,8 @@ def test_every_key_in_get_configuration():
         assert got["MeterValuesSampledData"]["value"] == "Energy.Active.Import.Register"
         assert got["StopTxnSampledData"]["value"] == ""
         assert got["SecurityProfile"]["value"] == "0"
+        assert (got["CertificateStoreMaxLength"]["value"], got["CpoName"]["value"],
+                got["AdditionalRootCertificateCheck"]["value"]) == ("8", "", "false")
         assert got["FreeCharging"]["value"] == "false"
         assert "AuthorizationKey" not in got
         assert "LightIntensity" not in got  # no feature of this firmware declares it

@@ -158,13 +158,18 @@ class CentralSystem:
     Attributes tests use: port, messages (list of Msg), violations (list of str), auth_failures
     (list of AuthFailure), responders (dict action -> callable), connected (set of ids),
     connect_count (dict id -> int), request_headers (dict id -> headers of the last handshake),
+    client_certs (dict id -> the commonName of the TLS client certificate of the last handshake,
+    None without one; with passwords set, a verified certificate whose CN is the id's (see
+    cert_names) stands in for HTTP Basic: security profile 3),
     boot_status / boot_statuses / boot_interval / heartbeat_interval / passwords (may be changed
     any time), errors (tracebacks of our own failures, e.g. a responder that crashed)."""
 
     def __init__(self, host="127.0.0.1", port=0, *, ssl_context=None, passwords=None,
-                 boot_status="Accepted", boot_interval=300, heartbeat_interval=None, echo=False,
-                 out=None):
+                 cert_names=None, boot_status="Accepted", boot_interval=300,
+                 heartbeat_interval=None, echo=False, out=None):
         """passwords: None = no HTTP Basic check, else {cp_id: password bytes or str}.
+        cert_names: {cp_id: the commonName its TLS client certificate carries (its serial
+        number, security whitepaper A00.FR.405)}; an id not named is its own CN.
         boot_statuses (attribute, list) is consumed first, then boot_status answers. The
         BootNotification interval is boot_interval, or heartbeat_interval when set and Accepted.
         echo=True prints every frame and event to `out` (default stdout)."""
@@ -172,6 +177,7 @@ class CentralSystem:
         self.port = port
         self.ssl_context = ssl_context
         self.passwords = passwords
+        self.cert_names = cert_names or {}
         self.boot_status = boot_status
         self.boot_statuses = []
         self.boot_interval = boot_interval
@@ -185,6 +191,7 @@ class CentralSystem:
         self.connected = set()
         self.connect_count = {}
         self.request_headers = {}
+        self.client_certs = {}  # id -> the CN of its verified TLS client certificate, or None
         self.responders = {}
         self.listeners = []  # callables run (in the loop thread) after every message or event
         self._links = {}
@@ -296,8 +303,13 @@ class CentralSystem:
         if not cp_id:
             return connection.respond(404, "no charge point id in the URL path\n")
         self.request_headers[cp_id] = request.headers
+        peer = _client_cn(connection)
+        self.client_certs[cp_id] = peer
         if self.passwords is None:
             return None
+        if peer is not None and peer == self.cert_names.get(cp_id, cp_id) and \
+                not request.headers.get("Authorization"):
+            return None  # security profile 3: a verified client certificate for this id
         reason = self._auth_problem(cp_id, request.headers.get("Authorization"))
         if reason is None:
             return None
@@ -460,3 +472,17 @@ def format_msg(msg, actions):
     else:
         line = "RAW %s" % msg.raw
     return "%s  %-14s %s" % (_clock(msg.time), arrow, _cut(line, ECHO_WIDTH))
+
+
+def _client_cn(connection):
+    """The commonName of the verified TLS client certificate of `connection`, or None."""
+    transport = getattr(connection, "transport", None)
+    tls = transport.get_extra_info("ssl_object") if transport is not None else None
+    cert = tls.getpeercert() if tls is not None else None
+    if not cert:
+        return None
+    for rdn in cert.get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return value
+    return None

@@ -68,6 +68,7 @@ class ChargePoint:
         self.getlog = None  # [its task, its requestId] while a GetLog upload runs
         self.updating = False  # a firmware update waits to install: nothing new starts
         self.connected = False
+        self.tls_root = None  # SHA-256 (hex) of the root certificate the wss:// link ended at
         self.net_up = True  # the board's network; False: no connection can be made
         # DataTransfer: vendorId -> async fn(messageId, data) -> response payload
         self.vendors = {}
@@ -203,12 +204,10 @@ class ChargePoint:
             try:
                 sock = await self._connect()
             except Exception as e:
-                if isinstance(e, ws.HandshakeError) and e.status == 401:
-                    self.security_event("FailedToAuthenticateAtCentralSystem", _why(e))
-                elif "X509" in str(e):  # mbedTLS: the server's certificate did not verify
-                    self.security_event("InvalidCentralSystemCertificate", _why(e))
-                if self._fallback is not None:
-                    cache.use("model.credentials").fall_back(self)
+                try:  # a security event, and back to the profile that worked (A05)
+                    cache.use("model.credentials").failed(self, e, _why(e))
+                finally:
+                    cache.done("model.credentials")
                 # Randomised so a fleet does not reconnect in lockstep after an outage.
                 wait = backoff // 2 + random.getrandbits(16) % (backoff // 2 + 1)
                 self.log("link: connect failed (%s); retry in %d ms" % (_why(e), wait))

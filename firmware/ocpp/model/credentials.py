@@ -3,8 +3,9 @@ Imported by chargepoint.py for the moment it runs (ocpp/core/cache.py), so an es
 none of this code in the heap.
 """
 import binascii
+import hashlib
 
-from ocpp.core import ws
+from ocpp.core import cache, ws
 
 
 def credentials(cp):
@@ -22,10 +23,16 @@ def credentials(cp):
         headers.append(("Authorization", "Basic " + token.decode()))
     context = None
     if cp.url.startswith("wss://"):
-        context = ws.tls_context(
-            ca_der=_cert(cp, "ca_cert"),
-            cert_der=_cert(cp, "client_cert") if profile == 3 else None,
-            key_der=_cert(cp, "client_key") if profile == 3 else None)
+        cert = key = None
+        if profile == 3:
+            cert, key = _client(cp)
+        cp.tls_root = None
+
+        def note_root(der):
+            cp.tls_root = "".join("%02x" % b for b in hashlib.sha256(der).digest())
+
+        context = ws.tls_context(ca_der=_roots(cp), cert_der=cert, key_der=key,
+                                 on_root=note_root)
     elif profile >= 2:
         raise ValueError("security profile %d needs a wss:// URL" % profile)
     cp.log("link: connecting to %s (security profile %d)" % (cp.url, profile))
@@ -34,12 +41,33 @@ def credentials(cp):
 
 def server_context(cp, url):
     """The TLS context that verifies the file server of `url` (firmware, diagnostics) as the
-    central system is verified: config.json's ca_cert. None for http://, or when there is no
-    ca_cert (https:// is then refused, never used unverified)."""
+    central system is verified (_roots). None for http://, or when there is no root
+    certificate (https:// is then refused, never used unverified)."""
     if not url[:8].lower().startswith("https://"):
         return None
-    ca = _cert(cp, "ca_cert")
+    ca = _roots(cp)
     return ws.tls_context(ca_der=ca) if ca else None
+
+
+def _roots(cp):
+    """What TLS trusts: the CentralSystemRootCertificates installed through InstallCertificate
+    (a list of DER), or, until there is one, config.json's ca_cert."""
+    certs = cache.use("model.certstore")
+    try:
+        installed = certs.roots(cp.store, certs.TYPES[0])
+    finally:
+        cache.done("model.certstore")
+    return installed or _cert(cp, "ca_cert")
+
+
+def _client(cp):
+    """The client certificate and key (profile 3): CertificateSigned's, else config.json's."""
+    certs = cache.use("model.certstore")
+    try:
+        own = certs.own(cp.store)
+    finally:
+        cache.done("model.certstore")
+    return own or (_cert(cp, "client_cert"), _cert(cp, "client_key"))
 
 
 def _cert(cp, key):
@@ -50,6 +78,26 @@ def _cert(cp, key):
         return None
     with open(name, "rb") as f:
         return f.read()
+
+
+def failed(cp, e, why):
+    """A connection attempt failed with exception `e` (`why` says it in a line): the security
+    event it is, if any, and A05's way back when it was the first try of a raised profile."""
+    if isinstance(e, ws.HandshakeError) and e.status == 401:
+        cp.security_event("FailedToAuthenticateAtCentralSystem", why)
+    elif _bad_server_certificate(str(e)):
+        cp.security_event("InvalidCentralSystemCertificate", why)
+    if cp._fallback is not None:
+        fall_back(cp)
+
+
+def _bad_server_certificate(text):
+    # mbedTLS's words when the server's certificate did not verify (modtls_mbedtls.c turns the
+    # verification flags into these sentences; other failures say "X509 - ...")
+    for sign in ("X509", "trusted CA", "Common Name", "expired", "not yet valid", "revoked"):
+        if sign in text:
+            return True
+    return False
 
 
 def fall_back(cp):

@@ -21,6 +21,13 @@ The update file is a bundle packed by tools/bundle.py --pack: a head line, then 
                  that was good after MAX_TRIES boots, and a trial boot that is not accepted
                  within CONFIRM_S resets itself, which counts as one
 
+SignedUpdateFirmware (security whitepaper L01) runs the same job with a requestId, reported
+by SignedFirmwareStatusNotification: after Downloaded, the signature over the whole file is
+checked with the signing certificate's key (RSA-PSS, RSA PKCS#1 v1.5 or ECDSA P-256, SHA-256;
+the certificate checked again against the installed ManufacturerRootCertificate):
+SignatureVerified, or InvalidSignature (an InvalidFirmwareSignature security event; nothing
+installed); InstallScheduled until installDateTime; InstallRebooting before the reset.
+
 A power cut at any moment leaves a bootable charger: until boot.json changes the old bundle
 runs; after, the new one runs or main.py goes back. The job resumes after any reboot.
 FTP and other schemes: DownloadFailed, with a log line saying http and https only.
@@ -46,11 +53,20 @@ class Bad(Exception):
     """The bundle cannot be installed (InstallationFailed)."""
 
 
-def schedule(cp, url, at, retries, interval):
-    """UpdateFirmware: remember the job on flash and run it (replacing one not started)."""
-    cp.store.write_json(JOB, {"url": url, "at": at, "retries": retries, "interval": interval,
-                              "state": "waiting"})
-    cp.log("firmware: update from %s scheduled" % url[:80])
+def schedule(cp, url, at, retries, interval, signed=None):
+    """UpdateFirmware: remember the job on flash and run it (replacing one not started).
+    SignedUpdateFirmware adds `signed`: {"req": requestId, "sig": the signature (base64),
+    "cert": the signing certificate (PEM), "install_at": installDateTime or None}."""
+    job = {"url": url, "at": at, "retries": retries, "interval": interval, "state": "waiting"}
+    if signed:
+        job.update(signed)
+    cp.store.write_json(JOB, job)
+    cp.log("firmware: %supdate from %s scheduled" % ("signed " if signed else "", url[:80]))
+
+
+def under_way(cp):
+    """Whether an update job is on flash (a new request then replaces it)."""
+    return cp.store.exists(JOB)
 
 
 async def resume(cp):
@@ -70,19 +86,29 @@ async def _run(cp, job):
     if wait > 0:
         cp.log("firmware: download in %d s" % wait)
         await asyncio.sleep(wait)
-    await _status(cp, "Downloading")
+    await _status(cp, job, "Downloading")
     if not await _download(cp, job):
         cp.store.remove(JOB)
-        await _status(cp, "DownloadFailed")
+        await _status(cp, job, "DownloadFailed")
         return
-    await _status(cp, "Downloaded")
+    await _status(cp, job, "Downloaded")
+    if "req" in job:
+        if not await _verify(cp, job):
+            _end(cp)
+            await _status(cp, job, "InvalidSignature")
+            return
+        await _status(cp, job, "SignatureVerified")
+        wait = (job.get("install_at") or 0) - cp.clock.now()
+        if wait > 0:
+            await _status(cp, job, "InstallScheduled")
+            await asyncio.sleep(wait)
     cp.updating = True
     for c in cp.connectors:
         if c.tx is None:
             c.availability_changed()  # idle ones show Unavailable; none starts
     while any(c.tx is not None for c in cp.connectors):
         await asyncio.sleep(1)  # a running transaction goes on to its end
-    await _status(cp, "Installing")
+    await _status(cp, job, "Installing")
     try:
         slot = await _install(cp)
     except (Bad, OSError) as e:
@@ -91,8 +117,10 @@ async def _run(cp, job):
         cp.updating = False
         for c in cp.connectors:
             c.availability_changed()
-        await _status(cp, "InstallationFailed")
+        await _status(cp, job, "InstallationFailed")
         return
+    if "req" in job:
+        await _status(cp, job, "InstallRebooting")
     job["state"], job["slot"] = "rebooting", slot
     cp.store.write_json(JOB, job)
     cp.log("firmware: installed into %s/; rebooting into it" % slot)
@@ -253,14 +281,14 @@ async def _after_reboot(cp, job):
         cp.log("firmware: the bundle in %s/ is confirmed" % slot)
         cp.security_event("FirmwareUpdated", "the bundle in %s/" % slot)
         _end(cp)
-        await _status(cp, "Installed")
+        await _status(cp, job, "Installed")
         return
     if boot.get("failed") == slot:
         boot["failed"] = None
         cp.store.write_json(BOOT, boot)
         cp.log("firmware: the bundle in %s/ failed to start; the one before runs" % slot)
     _end(cp)
-    await _status(cp, "InstallationFailed")
+    await _status(cp, job, "InstallationFailed")
 
 
 def _end(cp):
@@ -268,7 +296,55 @@ def _end(cp):
     cp.store.remove(_FILE)
 
 
-async def _status(cp, status):
-    # What a TriggerMessage gets: the status while the job runs, Idle once it ended.
-    cp.firmware = status if status in ("Downloading", "Downloaded", "Installing") else None
-    await cp.send_quietly("FirmwareStatusNotification", status)
+async def _status(cp, job, status):
+    # What a trigger gets: the status while the job runs, Idle once it ended. A signed update
+    # reports with SignedFirmwareStatusNotification and its requestId.
+    cp.firmware = None if status in _FINAL else status
+    if "req" in job:
+        await cp.send_quietly("SignedFirmwareStatusNotification", status, job["req"])
+    else:
+        await cp.send_quietly("FirmwareStatusNotification", status)
+
+
+_FINAL = ("DownloadFailed", "InstallationFailed", "Installed", "InvalidSignature")
+
+
+async def _verify(cp, job):
+    """The signature of the whole downloaded file, by the signing certificate's key (checked
+    again against the installed ManufacturerRootCertificate). False: InvalidFirmwareSignature
+    security event."""
+    import binascii
+
+    h = hashlib.sha256()
+    buf = bytearray(_BLOCK)
+    mv = memoryview(buf)
+    with store_files.open_file(cp.store, _FILE) as f:
+        while True:
+            n = f.readinto(mv)
+            if not n:
+                break
+            h.update(mv[:n])
+    digest = h.digest()
+    try:
+        key = await cache.use("model.certificates").check_signing(cp, job["cert"])
+    finally:
+        cache.done("model.certificates")
+    ok = False
+    if not isinstance(key, str):
+        try:
+            sig = binascii.a2b_base64(job["sig"])
+        except ValueError:
+            sig = b""
+        try:
+            ok = await cache.use("core.pki.x509").check(key, None, sig, digest)
+        finally:
+            cache.done("core.pki.x509")
+        why = "the signature does not match the file"
+    else:
+        why = key
+    if ok:
+        cp.log("firmware: signature verified")
+    else:
+        cp.log("firmware: signature refused: %s" % why)
+        cp.security_event("InvalidFirmwareSignature", why)
+    return ok

@@ -5,14 +5,15 @@ BootNotification only before acceptance), for the whitepaper's list of messages:
     BootNotification, Heartbeat, MeterValues, StatusNotification   as TriggerMessage
     LogStatusNotification        the GetLog upload under way (with its requestId), or Idle
     FirmwareStatusNotification   sends SignedFirmwareStatusNotification (the whitepaper's)
-    SignChargePointCertificate   NotImplemented: no SignCertificate yet (no key pair made on
-                                 the device)
+    SignChargePointCertificate   sends SignCertificate: a new key pair made on the charge
+                                 point and its signing request
 
     {"requestedMessage", "connectorId"?}  ->  {"status": Accepted | Rejected | NotImplemented}
 """
 from ocpp.core import cache
 
-_SENT_AS = {"FirmwareStatusNotification": "SignedFirmwareStatusNotification"}
+_SENT_AS = {"FirmwareStatusNotification": "SignedFirmwareStatusNotification",
+            "SignChargePointCertificate": "SignCertificate"}
 
 
 async def handle(cp, payload):

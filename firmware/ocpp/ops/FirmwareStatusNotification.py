@@ -12,4 +12,6 @@ async def send(cp, status):
 
 
 def trigger(cp, connector_id):
-    return lambda: cp.send_quietly("FirmwareStatusNotification", cp.firmware or "Idle")
+    # a signed update's own steps (SignatureVerified...) are not in this message's list
+    now = cp.firmware if cp.firmware in ("Downloading", "Downloaded", "Installing") else "Idle"
+    return lambda: cp.send_quietly("FirmwareStatusNotification", now)

@@ -134,6 +134,19 @@ def _time(d, el):
     return t
 
 
+def out_of_date(cert, clock):
+    """Why `cert` is outside its validity now ("expired", "not valid yet"), or None (also when
+    `clock` has not been set yet: the time is unknown)."""
+    if not clock.synced:
+        return None
+    now = clock.now()
+    if now < cert["not_before"]:
+        return "not valid yet"
+    if now > cert["not_after"]:
+        return "expired"
+    return None
+
+
 def sha256_hex(data):
     return "".join("%02x" % b for b in hashlib.sha256(data).digest())
 

@@ -39,6 +39,8 @@ def _block(pem, start):
 
 
 def _ders(data):
+    if isinstance(data, list):
+        return data
     return pem_blocks(data) if data.lstrip()[:5] == b"-----" else [data]
 
 
@@ -46,15 +48,16 @@ def _der(data):
     return _ders(data)[0]
 
 
-def tls_context(ca_der=None, cert_der=None, key_der=None):
+def tls_context(ca_der=None, cert_der=None, key_der=None, on_root=None):
     """A TLS client context that verifies the server against the CA certificate `ca_der` (DER,
-    or PEM with any number of certificates: each is trusted)
+    or PEM with any number of certificates, or a list of DER certificates: each is trusted)
     (security profile 2); with cert_der and key_der it also presents a client certificate
     (profile 3). DER is expected; PEM is converted. There is no fallback to an unverified
     connection: without a CA certificate this raises ValueError.
 
     ws.connect() passes the URL's host as server_hostname, so the certificate's name is checked
-    too."""
+    too. `on_root`, if given, is called with the DER of the trusted certificate a server's
+    chain ended at (a memoryview, valid during the call only)."""
     import tls
 
     if not ca_der:
@@ -67,6 +70,18 @@ def tls_context(ca_der=None, cert_der=None, key_der=None):
             ctx.load_verify_locations(der)
     except ValueError as e:
         raise ValueError("cannot load the CA certificate: %s" % e)
+    if on_root is not None:
+        deepest = [-1]
+
+        def seen(cert, depth):
+            # mbedTLS calls this for each certificate of the verified chain, the trusted root
+            # (the deepest) first; 0 leaves its verdict alone
+            if depth > deepest[0]:
+                deepest[0] = depth
+                on_root(cert)
+            return 0
+
+        ctx.verify_callback = seen
     if cert_der or key_der:
         if not (cert_der and key_der):
             raise ValueError("a client certificate needs both the certificate and its key")
