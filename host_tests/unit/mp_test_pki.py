@@ -137,3 +137,21 @@ def test_der_writer_reads_back():
         assert der.integer(b, s, e) == n and (e - s == 1 or b[s] or b[s + 1] & 0x80)
     long = der.tlv(der.OCTET_STRING, bytes(300))
     assert der.expect(long, 0, der.OCTET_STRING) == (4, 304)
+
+
+def test_mutated_certificates_read_or_raise_value_error_only():
+    # bytes from the network: whatever they are, read() returns a dict or raises ValueError
+    import random
+
+    random.seed(5)
+    for base in (V.EC_LEAF, V.RSA_LEAF):
+        for i in range(400):
+            b = bytearray(base)
+            for _ in range(1 + i % 4):
+                b[random.getrandbits(16) % len(b)] = random.getrandbits(8)
+            if i % 7 == 0:
+                b = b[:random.getrandbits(16) % len(b)]
+            try:
+                x509.read(bytes(b))
+            except ValueError:
+                pass

@@ -163,6 +163,8 @@ async def check_signing(cp, pem):
             certs = [x509.read(b) for b in _der_of(pem)]
         except ValueError as e:
             return "not a PEM certificate (%s)" % e
+        if not certs:
+            return "not a PEM certificate"
         for c in certs:
             why = x509.out_of_date(c, cp.clock)
             if why:

@@ -73,6 +73,8 @@ async def signed(cp, chain):
 async def _bad_chain(cp, x509, certs, key):
     if key is None:
         return "no signing request is waiting for a certificate"
+    if not certs:
+        return "no PEM certificate"
     if len(certs) > 4:
         return "a chain of more than 4 certificates"
     leaf = certs[0]
