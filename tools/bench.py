@@ -1,6 +1,6 @@
 """make bench: the agent's figures, measured as users run it; prints them, asserts nothing.
 
-    .venv/bin/python tools/bench.py [--quick] [--only heap|rpc|smart|list|latency|bundle]
+    .venv/bin/python tools/bench.py [--quick] [--only heap|rpc|smart|list|crypto|latency|bundle]
 
 The agent is tools/unix-agent on the compiled unix bundle (build/unix-bench, AGENT_MODULES),
 against tools/csms's CentralSystemThread in this process, its EV driven over the simulator
@@ -596,6 +596,123 @@ def print_list(result, out):
                             look["unlisted_us"], look["unlisted_bytes"]))
 
 
+# -- public-key work: the time and the heap on this port, and an estimate for the boards ---------
+
+# The estimate's basis (a model, not a measurement): the work is MicroPython's mpz arithmetic.
+# This host's mpz uses 32-bit digits; a 32-bit port's uses 16-bit digits, so a 256-bit product
+# takes 16x16 digit products instead of 8x8 (4x). The clock: an ESP32 runs at 240 MHz, an RP2040
+# at 125 MHz; their cores do about a third of the work per cycle of this host's (no wide
+# multiplier on the RP2040's Cortex-M0+). So ESP32 ~ 4 x (host MHz / 240) x 2.5 and RP2040 ~
+# 4 x (host MHz / 125) x 3 times this host's figures.
+ESP32_FACTOR = (4 * 2.5, 240)
+RP2040_FACTOR = (4 * 3, 125)
+
+
+def _host_mhz():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("cpu MHz"):
+                    return float(line.split(":")[1])
+    except OSError:
+        pass
+    return 2600.0
+
+
+def crypto_vectors(path):
+    """Signatures and certificates made by the `cryptography` package, as hex, for
+    tools/mp_crypto_bench.py."""
+    import hashlib
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+    from cryptography.x509.oid import NameOID
+
+    data = b"firmware" * 4096
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ec_key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Bench Root")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    root = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(ec_key.public_key()).serial_number(1).not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=1)).sign(ec_key, hashes.SHA256()))
+    leaf_key = ec.generate_private_key(ec.SECP256R1())
+    leaf = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(leaf_key.public_key()).serial_number(2).not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=1)).sign(ec_key, hashes.SHA256()))
+    der = serialization.Encoding.DER
+    v = {"digest": hashlib.sha256(data).digest(),
+         "rsa_n": rsa_key.public_key().public_numbers().n.to_bytes(256, "big"),
+         "rsa_pss": rsa_key.sign(data, padding.PSS(padding.MGF1(hashes.SHA256()), 32),
+                                 hashes.SHA256()),
+         "rsa_pkcs1": rsa_key.sign(data, padding.PKCS1v15(), hashes.SHA256()),
+         "ec_pub": ec_key.public_key().public_bytes(
+             der.X962, serialization.PublicFormat.UncompressedPoint),
+         "ec_sig": ec_key.sign(data, ec.ECDSA(hashes.SHA256())),
+         "cert": leaf.public_bytes(der), "issuer": root.public_bytes(der)}
+    with open(path, "w") as f:
+        json.dump({k: x.hex() for k, x in v.items()}, f)
+
+
+def crypto_figures(reps, out):
+    broken = []
+    with tempfile.TemporaryDirectory(prefix="bench-crypto-") as d:
+        path = os.path.join(d, "vectors.json")
+        crypto_vectors(path)
+        env = dict(os.environ, MICROPYPATH=".frozen:" + os.environ["AGENT_MODULES"])
+        r = subprocess.run([os.path.join(ROOT, ".venv", "bin", "micropython"),
+                            os.path.join(HERE, "mp_crypto_bench.py"), path, str(reps)],
+                           env=env, capture_output=True, text=True, timeout=600)
+        if r.returncode:
+            broken.append("public-key figures: %s" % (r.stderr or r.stdout)[-300:])
+            return {}, broken
+        result = json.loads(r.stdout.strip().splitlines()[-1])
+        result["host_mhz"] = _host_mhz()
+        # the smallest heap each runs in (bisected in 1 KB steps), less the modules' alone
+        smallest = {}
+        for op in ("none", "rsa_pss", "rsa_pkcs1", "ecdsa_verify", "cert_check",
+                   "key_pair_csr"):
+            lo, hi = 8, 512
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                p = subprocess.run([os.path.join(ROOT, ".venv", "bin", "micropython"),
+                                    "-X", "heapsize=%dk" % mid,
+                                    os.path.join(HERE, "mp_crypto_bench.py"), path, "1", op],
+                                   env=env, capture_output=True, text=True, timeout=120)
+                lo, hi = (lo, mid) if p.returncode == 0 else (mid, hi)
+            smallest[op] = hi
+        for op, k in smallest.items():
+            if op != "none":
+                result[op]["heap_k"] = k - smallest["none"]
+        result["modules_heap_k"] = smallest["none"]
+    return result, broken
+
+
+def print_crypto(result, out):
+    if "rsa_pss" not in result:
+        return
+    mhz = result["host_mhz"]
+    esp, rp = (ESP32_FACTOR[0] * mhz / ESP32_FACTOR[1], RP2040_FACTOR[0] * mhz / RP2040_FACTOR[1])
+    out("  %-40s %9s %9s %12s %12s" % ("", "unix ms", "+heap", "ESP32 ~ms", "RP2040 ~ms"))
+    for key, label in (("rsa_pss", "RSA-2048 PSS signature check"),
+                       ("rsa_pkcs1", "RSA-2048 PKCS#1 v1.5 signature check"),
+                       ("ecdsa_verify", "ECDSA P-256 signature check"),
+                       ("cert_check", "certificate read + ECDSA check"),
+                       ("key_pair_csr", "P-256 key pair + PKCS#10 request")):
+        f = result[key]
+        out("  %-40s %9.1f %8dk %12.0f %12.0f" % (label, f["ms"], f["heap_k"],
+                                                  f["ms"] * esp, f["ms"] * rp))
+    out("  the event loop waits at most %d ms between two of the curve's yields (16 bits)"
+        % result["loop_gap_ms"])
+    out("  code once imported: " + ", ".join("%s %s" % (k, _num(v))
+                                             for k, v in result["code"].items()))
+    out("  +heap: the smallest heap it runs in, less the %dk the interpreter and these "
+        "modules alone need" % result["modules_heap_k"])
+    out("  boards: estimates (x%.0f for ESP32, x%.0f for RP2040: 16-bit mpz digits, clock, "
+        "core; tools/bench.py says how)" % (esp, rp))
+
+
 # -- 5: bundle sizes ------------------------------------------------------------------------------
 
 _BUNDLE_LINE = re.compile(r"bundle (\S+) \(([^)]*)\): (\d+) files, (\d+) bytes")
@@ -642,7 +759,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true",
                     help="fewer repetitions and a narrower bisect (a smoke run)")
-    ap.add_argument("--only", choices=("heap", "latency", "rpc", "smart", "list", "bundle"),
+    ap.add_argument("--only", choices=("heap", "latency", "rpc", "smart", "list", "crypto",
+                                       "bundle"),
                     help="one section")
     ap.add_argument("--heap-range", metavar="LO:HI",
                     help="bisect between these heaps in k (default 96:320, quick 160:224)")
@@ -658,7 +776,7 @@ def main(argv=None):
         lo_k, hi_k = (int(x) for x in args.heap_range.lower().replace("k", "").split(":"))
     reps = args.reps or (3 if args.quick else 10)
     sections = [args.only] if args.only else ["bundle", "heap", "rpc", "smart", "list",
-                                              "latency"]
+                                              "crypto", "latency"]
 
     def out(text=""):
         print(text, flush=True)
@@ -701,6 +819,11 @@ def main(argv=None):
         report["list"], why = list_figures(3 if args.quick else 10, out)
         broken += why
         print_list(report["list"], out)
+    if "crypto" in sections:
+        out("\n== Public-key work in MicroPython (ocpp/core/pki)")
+        report["crypto"], why = crypto_figures(3 if args.quick else 9, out)
+        broken += why
+        print_crypto(report["crypto"], out)
     if "latency" in sections:
         out("\n== Contactor timing at MICROPY_HEAP=%dk" % COMFORTABLE_HEAP_K)
         report["latency"], why = latency_figures(reps, out)
