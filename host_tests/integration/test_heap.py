@@ -20,16 +20,18 @@ goes when it is done, as on a board.
 import pytest
 from scenarios import Driver, Failed, boot_and_configuration, charging_session
 
-# The resident agent after start-up (bytes, this 64-bit port, from .mpy): about 114.6 KB now
+# The resident agent after start-up (bytes, this 64-bit port, from .mpy): about 115.2 KB now
 # (Smart Charging took 3.9 KB; the Local Auth List profile 1.3 KB: its keys, the streaming
 # hook in the link and the RPC, the unix board's loop-lag probe; Firmware Management 4.1 KB:
 # the log on flash, which every line goes through (0.9 KB with its buffer), the names the
 # boot-slot choice and the new keys intern, the update's and the upload's state, the store's
 # append / size / rename; the security events 1.6 KB: StartupOfTheDevice raised during
 # start-up, whose modules leave their names interned, GetLog's state, the whitepaper's entry
-# in the registry). More is a decision, not an accident: raise it with the figures in the
-# commit.
-RESIDENT_BUDGET = 115 * 1024
+# in the registry; certificates and the last events 0.6 KB: seven more actions in the
+# registry, four keys, the clock's and the RPC's hooks for SettingSystemTime and
+# MemoryExhaustion, the root the TLS link ended at). More is a decision, not an accident:
+# raise it with the figures in the commit.
+RESIDENT_BUDGET = 116 * 1024
 
 CP = "CP_1"
 

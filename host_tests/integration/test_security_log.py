@@ -146,3 +146,25 @@ def test_extended_trigger_message_for_each_message(csms, make_agent):
         wait_call(csms, sent, since=mark)
     assert csms.call(CP, "ExtendedTriggerMessage", {
         "requestedMessage": "StatusNotification", "connectorId": 2})["status"] == "Rejected"
+
+
+def test_the_central_system_moving_the_clock_is_a_security_event(csms, make_agent):
+    boot(csms, make_agent)
+    wait_event(csms, "StartupOfTheDevice")
+    mark = csms.mark()
+    csms.cs.responders["Heartbeat"] = lambda cp_id, p: {"currentTime": iso(time.time() + 3600)}
+    assert csms.call(CP, "TriggerMessage", {"requestedMessage": "Heartbeat"})["status"] == \
+        "Accepted"
+    wait_event(csms, "SettingSystemTime", mark)
+    got = [p for p in payloads(csms, "SecurityEventNotification", mark)
+           if p["type"] == "SettingSystemTime"]
+    assert got[0]["techInfo"].startswith("moved by 3") and got[0]["timestamp"] > iso(
+        time.time() + 3000)
+    # a second or two of drift corrected is not an event
+    mark = csms.mark()
+    csms.cs.responders["Heartbeat"] = lambda cp_id, p: {"currentTime": iso(time.time() + 3602)}
+    assert csms.call(CP, "TriggerMessage", {"requestedMessage": "Heartbeat"})["status"] == \
+        "Accepted"
+    wait_call(csms, "Heartbeat", since=mark)
+    time.sleep(1)
+    assert "SettingSystemTime" not in events(csms, mark)

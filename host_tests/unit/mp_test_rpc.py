@@ -136,6 +136,8 @@ async def test_out_of_memory_while_validating_is_answered_and_keeps_going():
         return {"status": "Accepted"}
 
     r, ws, logs = make({"Reset": on_reset})
+    exhausted = []
+    r.on_exhausted = exhausted.append  # the agent raises a MemoryExhaustion security event
     real_use = cache.use
 
     def no_room(name):
@@ -160,6 +162,19 @@ async def test_out_of_memory_while_validating_is_answered_and_keeps_going():
     reply = await handle(r, ws, [2, "m2", "Reset", {"type": "Soft"}])
     assert reply == [3, "m2", {"status": "Accepted"}], reply
     assert any("MemoryError" in line for line in logs), logs
+    assert exhausted == ["handling message m1", "handling message " + uid], exhausted
+
+
+async def test_a_handler_out_of_memory_is_reported():
+    async def greedy(payload):
+        raise MemoryError("memory allocation failed, allocating 272 bytes")
+
+    r, ws, logs = make({"Reset": greedy})
+    exhausted = []
+    r.on_exhausted = exhausted.append
+    reply = await handle(r, ws, [2, "m1", "Reset", {"type": "Soft"}])
+    assert reply[:3] == [4, "m1", "InternalError"], reply
+    assert exhausted == ["Reset"], exhausted
 
 
 async def test_handler_call_error_and_after_hook():

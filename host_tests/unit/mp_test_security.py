@@ -21,6 +21,7 @@ class FakeCp:
         self.txq = FakeQueue()
         self.logs = []
         self.log = self.logs.append
+        self.event_times = {}
 
 
 def test_events_are_logged_and_the_critical_ones_queued():
@@ -43,5 +44,24 @@ def test_events_are_logged_and_the_critical_ones_queued():
         alone = FakeCp(d, url=None)  # stand-alone: logged, never queued
         security.event(alone, "StartupOfTheDevice")
         assert alone.txq.pushed == []
+    finally:
+        rmtree(d)
+
+
+def test_memory_exhaustion_is_kept_once_a_minute():
+    from ocpp.model import security
+
+    d = fresh_dir("mp_sec_mem")
+    try:
+        cp = FakeCp(d)
+        security.event(cp, "MemoryExhaustion", "GetConfiguration")
+        security.event(cp, "MemoryExhaustion", "GetConfiguration")
+        assert [p["type"] for a, p in cp.txq.pushed] == ["MemoryExhaustion"]
+        cp.clock.offset += 61
+        security.event(cp, "MemoryExhaustion", "Reset")
+        assert [p["techInfo"] for a, p in cp.txq.pushed] == ["GetConfiguration", "Reset"]
+        security.event(cp, "SettingSystemTime", "moved by 3600 s")
+        security.event(cp, "SettingSystemTime", "moved by -3600 s")
+        assert len(cp.txq.pushed) == 4  # only MemoryExhaustion is limited
     finally:
         rmtree(d)

@@ -12,7 +12,7 @@ class Clock:
         self.offset = 0  # seconds to add to time.time()
         self.synced = False
         self.ntp = False  # the board keeps the time from NTP: the central system's is ignored
-        self.on_change = None  # fn() after the time moved by more than a second (schedules)
+        self.on_change = None  # fn(seconds moved) after the time moved by more than a second
 
     def now(self):
         """Seconds since the port's epoch, corrected by the last sync."""
@@ -31,7 +31,7 @@ class Clock:
         old, self.offset = self.offset, t - int(time.time())
         self.synced = True
         if abs(self.offset - old) > 1 and self.on_change is not None:
-            self.on_change()
+            self.on_change(self.offset - old)
         return True
 
 

@@ -105,7 +105,9 @@ class ChargePoint:
         self.reservations = cache.use("model.reservation").load(self)
         self.connectors = [Connector(self, evses[i], i + 1) for i in range(n)]
         self.smart = SmartCharging(self)
-        self.clock.on_change = self.smart.changed
+        self.clock.on_change = self._clock_moved
+        self.rpc.on_exhausted = lambda what: self.security_event("MemoryExhaustion", what)
+        self.event_times = {}  # security event -> when it was last logged (model/security.py)
         for c in self.connectors:
             c.recover()
         if not self.operative[0]:
@@ -146,6 +148,11 @@ class ChargePoint:
             self.log("security event %s not recorded: %r" % (kind, e))
         finally:
             cache.done("model.security")
+
+    def _clock_moved(self, seconds):
+        self.smart.changed()
+        if abs(seconds) >= 60:  # a correction, not the drift of a crystal
+            self.security_event("SettingSystemTime", "moved by %d s" % seconds)
 
     def online(self):
         """Connected and accepted: OCPP requests may be sent."""

@@ -86,6 +86,7 @@ class Rpc:
         self.log = log
         self.timeout_ms = timeout_s * 1000
         self.gate = None  # optional fn(action) -> None | "drop" | (code, description)
+        self.on_exhausted = None  # optional fn(what): the heap could not hold a message's work
         self.ws = None
         self.last_tx_ms = time.ticks_ms()
         self._lock = asyncio.Lock()
@@ -205,6 +206,8 @@ class Rpc:
             # The heap could not hold what this message needs for a moment (its validation
             # table, its handler): answer it, keep the link; the next message may well fit.
             self.log("rpc: MemoryError handling message %s" % uid)
+            if self.on_exhausted is not None:
+                self.on_exhausted("handling message %s" % uid)
             if kind == 2:
                 await self.send_error(ws, uid, INTERNAL_ERROR, "out of memory")
             else:
@@ -247,6 +250,8 @@ class Rpc:
             return
         except Exception as e:
             self.log("rpc: %s handler failed: %r" % (action, e))
+            if isinstance(e, MemoryError) and self.on_exhausted is not None:
+                self.on_exhausted(action)
             await self.send_error(ws, uid, INTERNAL_ERROR, "%s failed: %r" % (action, e))
             return
         if isinstance(result, Streamed):
