@@ -1,5 +1,5 @@
 """make bench's scenarios in a heap as small as a board's: boot + configuration in
-MICROPY_HEAP=144k, a charging session (every measurand sampled each second) in 160k.
+MICROPY_HEAP=144k, a charging session (every measurand sampled each second) in 176k.
 
 The 64-bit unix port counts about 1.45 times a 32-bit board's bytes (issue 13's 32-bit build),
 and .mpy code lives in the heap (frozen code would live in flash). The agent runs from the compiled bundle (see conftest.py),
@@ -10,7 +10,11 @@ at 146-151k from run to run: when a collection falls and how messages interleave
 holes are left). GetConfiguration's answer is the tight moment of the first: the names of every
 module it loads stay interned in the heap for good, some 9 KB, which frozen code keeps in
 flash. A CI machine under a full suite's load failed the session at 152k, so these figures
-leave 8 KB above the worst run seen: a change that needs more than that fails here, and one
+leave 8 KB above the worst run seen. (Session 7: with the certificate work the session failed
+at 160k in 2 runs of 3 and at 168k in 1 of 2, always the same way: importing
+ops.StopTransaction finds no 1,280 contiguous bytes, even with every cached module evicted.
+Resident code grew only 0.6 KB: the holes moved. 176k passed 4 of 4. Frozen code, issue 13,
+is the real cure.) So: a change that needs more than that fails here, and one
 that needs more heap must give some back, or raise the figure here with its measurements in
 the commit (make bench prints them to the KB). The module cache
 (ocpp/core/cache.py) keeps a quarter of the heap free here, so every module loaded for a moment
@@ -53,6 +57,6 @@ def test_boot_and_configuration_in_144k(csms, make_agent):
     assert heap["after_imports"] <= RESIDENT_BUDGET, heap
 
 
-def test_charging_session_in_160k(csms, make_agent):
-    heap = drive(csms, make_agent(csms, heap="160k"), charging_session)
+def test_charging_session_in_176k(csms, make_agent):
+    heap = drive(csms, make_agent(csms, heap="176k"), charging_session)
     assert heap["after_imports"] <= RESIDENT_BUDGET, heap
