@@ -94,6 +94,9 @@ def test_update_download_and_install_tc_044_1(csms, make_agent, files, bundles):
     assert [m.parsed[2] for m in boots][-2:] == ["BootNotification", "FirmwareStatusNotification"]
     agent.wait_log("boot: running the bundle in app0/")
     agent.wait_log("firmware: the bundle in app0/ is confirmed")
+    # a critical security event: the new bundle runs
+    assert [p["techInfo"] for p in payloads(csms, "SecurityEventNotification", mark)
+            if p["type"] == "FirmwareUpdated"] == ["the bundle in app0/"]
     # and it stays: a reboot runs it again, and no update is pending
     mark = csms.mark()
     assert csms.call(CP, "Reset", {"type": "Hard"})["status"] == "Accepted"
