@@ -89,6 +89,25 @@ def wait_call(csms, action, since=0, timeout=10, **fields):
     return csms.wait_for(CP, action, since=since, timeout=timeout, fields=fields)
 
 
+def request_statuses(csms, action, since, request_id):
+    """The statuses of `action` (LogStatusNotification, SignedFirmwareStatusNotification...)
+    sent for `request_id` since mark `since`, in order."""
+    return [p["status"] for p in payloads(csms, action, since)
+            if p.get("requestId") == request_id]
+
+
+def wait_request_status(csms, action, since, request_id, last, timeout=20):
+    """Wait until the last status of `action` for `request_id` is `last`; all of them."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        got = request_statuses(csms, action, since, request_id)
+        if got and got[-1] == last:
+            return got
+        time.sleep(0.1)
+    raise AssertionError("no %s; got %r" % (last, request_statuses(csms, action, since,
+                                                                    request_id)))
+
+
 def answer_to(csms, msg, timeout=10):
     """Our CALLRESULT payload for the charge point's CALL `msg` (None if we sent a CALLERROR).
     Only replies after the CALL count: the agent numbers its CALLs from 1 again after a reboot."""

@@ -240,7 +240,8 @@ def test_profile_raised_to_3_with_a_certificate_signed_on_request_tc_083_tc_085(
 
         # refused: another key, another CN, a chain that does not hold together
         stranger = ec.generate_private_key(ec.SECP256R1()).public_key()
-        for chain in ("no certificate here", issue(stranger), issue(csr.public_key(), cn="SOMEONE-ELSE"),
+        for chain in ("no certificate here", issue(stranger),
+                      issue(csr.public_key(), cn="SOMEONE-ELSE"),
                       issue(csr.public_key()) + pem(paths["untrusted_ca_cert_pem"])):
             assert cs.call(CP, "CertificateSigned", {"certificateChain": chain}) == {
                 "status": "Rejected"}

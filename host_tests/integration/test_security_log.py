@@ -6,7 +6,8 @@ OCTT TC_079 (Get Security Log; OCPP16.md section 5)."""
 import re
 import time
 
-from session_helpers import CP, boot, go_offline, iso, payloads, restart_csms, wait_call
+from session_helpers import (CP, boot, go_offline, iso, payloads, request_statuses,
+                             restart_csms, wait_call, wait_request_status)
 
 
 def events(csms, since=0):
@@ -23,18 +24,11 @@ def wait_event(csms, kind, since=0, timeout=15):
 
 
 def log_statuses(csms, since, request_id):
-    return [p["status"] for p in payloads(csms, "LogStatusNotification", since)
-            if p.get("requestId") == request_id]
+    return request_statuses(csms, "LogStatusNotification", since, request_id)
 
 
 def wait_log_status(csms, since, request_id, last, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        got = log_statuses(csms, since, request_id)
-        if got and got[-1] == last:
-            return got
-        time.sleep(0.1)
-    raise AssertionError("no %s; got %r" % (last, log_statuses(csms, since, request_id)))
+    return wait_request_status(csms, "LogStatusNotification", since, request_id, last, timeout)
 
 
 def get_log(csms, kind, request_id, url, **extra):

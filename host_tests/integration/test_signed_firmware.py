@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
-from session_helpers import CP, boot, iso, payloads
+from session_helpers import CP, boot, iso, payloads, request_statuses, wait_request_status
 from test_firmware import NEW, pack, versions
 
 HEAP = "256k"  # the X.509 reader and the curve next to the agent (see test_certificates.py)
@@ -75,18 +75,12 @@ def request(csms, url, cert, signature, request_id, at=None):
 
 
 def statuses(csms, since, request_id):
-    return [p["status"] for p in payloads(csms, "SignedFirmwareStatusNotification", since)
-            if p.get("requestId") == request_id]
+    return request_statuses(csms, "SignedFirmwareStatusNotification", since, request_id)
 
 
 def wait_statuses(csms, since, request_id, last, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        got = statuses(csms, since, request_id)
-        if got and got[-1] == last:
-            return got
-        time.sleep(0.1)
-    raise AssertionError("no %s; got %r" % (last, statuses(csms, since, request_id)))
+    return wait_request_status(csms, "SignedFirmwareStatusNotification", since, request_id,
+                               last, timeout)
 
 
 def _ready(csms, make_agent, maker):

@@ -1,7 +1,8 @@
-"""Certificates on the charge point (security whitepaper ed. 3, M03-M05, A02/A03): the root
-certificates the central system installs, and the charge point's own certificate and key for
-mutual TLS (security profile 3). Loaded for the moment a certificate message or a connection
-needs it.
+"""Certificates on the charge point (security whitepaper ed. 3, M03-M05, L01): the root
+certificates the central system installs and deletes, and the check of a firmware signing
+certificate against them. Loaded for the moment one of those messages needs it; reading the
+files (a connection, GetInstalledCertificateIds) is ocpp/model/certstore.py's, the charge
+point's own key pair and certificate (A02) ocpp/model/cpcert.py's.
 
     certs.json     {"n": last file number, "certs": [[type, file, hash data, sha256 of the DER],
                    ...]}; type "C" CentralSystemRootCertificate, "M" ManufacturerRootCertificate
@@ -17,8 +18,6 @@ installed ones are what TLS trusts (config.json's ca_cert was the factory's firs
 a certificate came through CertificateSigned, it is the client certificate (in place of
 config.json's client_cert and client_key).
 """
-import hashlib
-
 import store_files
 from micropython import const
 
@@ -30,26 +29,17 @@ TYPES = certstore.TYPES
 _MAX_DER = const(4096)
 
 
-def _der_of(pem):
-    ws = cache.use("core.ws.secure")
-    try:
-        blocks = ws.pem_blocks(pem.encode() if isinstance(pem, str) else pem)
-    finally:
-        cache.done("core.ws.secure")
-    return blocks
-
-
-def _digest(der):
-    return "".join("%02x" % b for b in hashlib.sha256(der).digest())
-
-
 async def install(cp, kind, pem):
     """InstallCertificate: "Accepted", "Rejected" (not a usable root certificate, or the store
     is full) or "Failed" (flash)."""
     x509 = cache.use("core.pki.x509")
     try:
         try:
-            blocks = _der_of(pem)
+            secure = cache.use("core.ws.secure")
+            try:
+                blocks = secure.pem_blocks(pem.encode())
+            finally:
+                cache.done("core.ws.secure")
             if len(blocks) != 1 or len(blocks[0]) > _MAX_DER:
                 raise ValueError("one PEM certificate of at most %d bytes expected" % _MAX_DER)
             der = blocks[0]
@@ -62,7 +52,7 @@ async def install(cp, kind, pem):
             cp.log("InstallCertificate: refused: %s" % why)
             return "Rejected"
         idx = certstore.index(cp.store)
-        sha = _digest(der)
+        sha = x509.sha256_hex(der)
         if any(c[3] == sha and c[0] == certstore.CODE[kind] for c in idx["certs"]):
             cp.log("InstallCertificate: already installed")
             return "Accepted"
@@ -103,7 +93,6 @@ async def _unusable_root(cp, x509, cert):
     return None
 
 
-
 def delete(cp, hd):
     """DeleteCertificate of the certificate `hd` (CertificateHashDataType) names: "Accepted",
     "NotFound", or "Failed" (the root the link was verified with, the charge point's own
@@ -140,17 +129,17 @@ def delete(cp, hd):
 
 
 def _is_own(cp, want):
-    own = cp.store.read_json(certstore.OWN)
-    der = store_files.read_bytes(cp.store, own["cert"]) if isinstance(own, dict) else None
-    if not der:
+    own = certstore.own(cp.store)
+    if own is None:
         return False
+    x509 = cache.use("core.pki.x509")
     try:
-        cert = cache.use("core.pki.x509").read(der)
+        cert = x509.read(own[0])
+        return cert["serial"] == want[2] and x509.sha256_hex(cert["issuer"]) == want[0]
     except ValueError:
         return False
     finally:
         cache.done("core.pki.x509")
-    return cert["serial"] == want[2] and _digest(cert["issuer"]) == want[0]
 
 
 async def check_signing(cp, pem):
@@ -160,19 +149,14 @@ async def check_signing(cp, pem):
     x509 = cache.use("core.pki.x509")
     try:
         try:
-            certs = [x509.read(b) for b in _der_of(pem)]
+            certs = x509.read_pem(pem)
         except ValueError as e:
             return "not a PEM certificate (%s)" % e
         if not certs:
             return "not a PEM certificate"
-        for c in certs:
-            why = x509.out_of_date(c, cp.clock)
-            if why:
-                return "the signing certificate is %s" % why
-        for i in range(len(certs) - 1):
-            if certs[i]["issuer"] != certs[i + 1]["subject"] or \
-                    not await x509.signed_by(certs[i], certs[i + 1]["key"]):
-                return "certificate %d is not signed by the next one" % (i + 1)
+        why = await x509.chain_flaw(certs, cp.clock)
+        if why:
+            return why
         top = certs[-1]
         for der in certstore.roots(cp.store, TYPES[1]):
             root = x509.read(der)

@@ -131,7 +131,8 @@ class ChargePoint:
             tasks.append(asyncio.create_task(c.evse.run()))
             tasks.append(asyncio.create_task(c.run()))
         if self.store.exists("fwupdate.json"):  # an update under way before the reboot
-            self.firmware_task = asyncio.create_task(cache.use("model.firmware").resume(self))
+            cache.use("model.firmware").start(self)
+            cache.done("model.firmware")
         if self.start_with:
             asyncio.create_task(self.start_with())
         await self._done.wait()

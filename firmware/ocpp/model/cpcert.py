@@ -7,7 +7,8 @@ import store_files
 
 from ocpp.core import cache
 
-OWN = "cpcert.json"
+# the files: ocpp/model/certstore.py (through the cache, so it goes with the rest)
+certstore = cache.use("model.certstore")
 PENDING = "cpkey.new"
 
 
@@ -37,10 +38,9 @@ async def signed(cp, chain):
     x509 = cache.use("core.pki.x509")
     try:
         try:
-            blocks = _pem_blocks(chain)
-            certs = [x509.read(b) for b in blocks]
+            certs = x509.read_pem(chain)
         except ValueError as e:
-            blocks, why = None, "not a PEM certificate chain (%s)" % e
+            why = "not a PEM certificate chain (%s)" % e
         key = store_files.read_bytes(cp.store, PENDING)
         if why is None:
             why = await _bad_chain(cp, x509, certs, key)
@@ -50,12 +50,12 @@ async def signed(cp, chain):
         cp.log("CertificateSigned: refused: %s" % why)
         cp.security_event("InvalidChargePointCertificate", why)
         return "Rejected"
-    doc = cp.store.read_json(OWN) or {}
+    doc = cp.store.read_json(certstore.OWN) or {}
     n = 2 if doc.get("cert") == "cpcert1.der" else 1
     try:
-        store_files.write_bytes(cp.store, "cpcert%d.der" % n, blocks[0])
+        store_files.write_bytes(cp.store, "cpcert%d.der" % n, certs[0]["der"])
         store_files.write_bytes(cp.store, "cpkey%d.der" % n, key)
-        cp.store.write_json(OWN, {"cert": "cpcert%d.der" % n, "key": "cpkey%d.der" % n})
+        cp.store.write_json(certstore.OWN, {"cert": "cpcert%d.der" % n, "key": "cpkey%d.der" % n})
     except OSError as e:
         cp.log("CertificateSigned: flash error %r" % e)
         return "Rejected"
@@ -86,39 +86,15 @@ async def _bad_chain(cp, x509, certs, key):
     org = cp.config.get("CpoName")
     if org and leaf["o"] != org:
         return "O %s where CpoName %s was asked for" % (leaf["o"], org)
-    for c in certs:
-        why = x509.out_of_date(c, cp.clock)
-        if why:
-            return "a certificate of the chain is %s" % why
-    for i in range(len(certs) - 1):
-        if certs[i]["issuer"] != certs[i + 1]["subject"] or \
-                not await x509.signed_by(certs[i], certs[i + 1]["key"]):
-            return "certificate %d of the chain is not signed by the next one" % (i + 1)
+    why = await x509.chain_flaw(certs, cp.clock)
+    if why:
+        return why
     # the top of the chain issued by an installed central system root: checked against it
     top = certs[-1]
-    for der in _roots(cp):
+    for der in certstore.roots(cp.store, certstore.TYPES[0]):
         root = x509.read(der)
         if root["subject"] == top["issuer"]:
             if not await x509.signed_by(top, root["key"]):
                 return "the chain is not signed by the installed root %s" % root["cn"]
             break
     return None
-
-
-
-
-def _pem_blocks(text):
-    ws = cache.use("core.ws.secure")
-    try:
-        return ws.pem_blocks(text.encode())
-    finally:
-        cache.done("core.ws.secure")
-
-
-def _roots(cp):
-    certs = cache.use("model.certstore")
-    try:
-        return certs.roots(cp.store, certs.TYPES[0])
-    finally:
-        cache.done("model.certstore")
-

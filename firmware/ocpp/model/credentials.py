@@ -29,7 +29,7 @@ def credentials(cp):
         cp.tls_root = None
 
         def note_root(der):
-            cp.tls_root = "".join("%02x" % b for b in hashlib.sha256(der).digest())
+            cp.tls_root = binascii.hexlify(hashlib.sha256(der).digest()).decode()
 
         context = ws.tls_context(ca_der=_roots(cp), cert_der=cert, key_der=key,
                                  on_root=note_root)

@@ -69,6 +69,23 @@ def under_way(cp):
     return cp.store.exists(JOB)
 
 
+def request_id(cp):
+    """The requestId of the SignedUpdateFirmware under way, or None."""
+    job = cp.store.read_json(JOB)
+    return job.get("req") if isinstance(job, dict) else None
+
+
+def start(cp):
+    """Run the job just scheduled as the update task, in place of one under way (an
+    installation already writing its slot is let finish: boot.json changes only once it is
+    whole)."""
+    old = cp.firmware_task
+    if old is not None and cp.firmware != "Installing":
+        old.cancel()
+    # the task's coroutine keeps this module's code alive while it runs, cached or not
+    cp.firmware_task = asyncio.create_task(resume(cp))
+
+
 async def resume(cp):
     """Run the job on flash (started by ChargePoint.run() when there is one)."""
     job = cp.store.read_json(JOB)

@@ -9,12 +9,13 @@ event happens.
 
 Events raised: StartupOfTheDevice (each start), ResetOrReboot (a Reset, a firmware update's
 reboot), FirmwareUpdated (a new bundle confirmed), ReconfigurationOfSecurityParameters
-(SecurityProfile or AuthorizationKey changed, never with the key), FailedToAuthenticateAtCentralSystem
-(the central system answered the connection 401), InvalidCentralSystemCertificate (its TLS
-certificate did not verify), SettingSystemTime (the central system's time moved the clock by
-a minute or more), MemoryExhaustion (a message's work did not fit in the heap),
-InvalidChargePointCertificate (CertificateSigned refused), InvalidFirmwareSigningCertificate
-and InvalidFirmwareSignature (SignedUpdateFirmware refused).
+(SecurityProfile or AuthorizationKey changed, never with the key),
+FailedToAuthenticateAtCentralSystem (the central system answered the connection 401),
+InvalidCentralSystemCertificate (its TLS certificate did not verify), SettingSystemTime (the
+central system's time moved the clock by a minute or more), MemoryExhaustion (a message's
+work did not fit in the heap), InvalidChargePointCertificate (CertificateSigned refused),
+InvalidFirmwareSigningCertificate and InvalidFirmwareSignature (SignedUpdateFirmware
+refused).
 """
 from micropython import const
 

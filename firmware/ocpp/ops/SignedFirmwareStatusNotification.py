@@ -7,6 +7,7 @@ Idle (no requestId then).
         SignatureVerified | InstallScheduled | Installing | InstallRebooting | Installed |
         DownloadFailed | InvalidSignature | InstallationFailed | Idle | ..., "requestId"?}] -> {}
 """
+from ocpp.core import cache
 
 
 async def send(cp, status, request_id=None):
@@ -19,5 +20,8 @@ async def send(cp, status, request_id=None):
 def trigger(cp, connector_id):
     if cp.firmware is None:
         return lambda: cp.send_quietly("SignedFirmwareStatusNotification", "Idle")
-    job = cp.store.read_json("fwupdate.json") or {}
-    return lambda: cp.send_quietly("SignedFirmwareStatusNotification", cp.firmware, job.get("req"))
+    try:
+        request_id = cache.use("model.firmware").request_id(cp)
+    finally:
+        cache.done("model.firmware")
+    return lambda: cp.send_quietly("SignedFirmwareStatusNotification", cp.firmware, request_id)

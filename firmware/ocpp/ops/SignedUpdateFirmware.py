@@ -11,8 +11,6 @@ its signature checked on the charge point before anything is installed.
                                        (an InvalidFirmwareSigningCertificate security event)
 SignedFirmwareStatusNotification with the requestId follows each step.
 """
-import asyncio
-
 from ocpp.core import cache
 from ocpp.core.clock import parse_iso
 
@@ -42,9 +40,9 @@ async def handle(cp, payload):
         cache.done("model.firmware")
 
     async def start():
-        old = cp.firmware_task
-        if old is not None and cp.firmware != "Installing":
-            old.cancel()
-        cp.firmware_task = asyncio.create_task(cache.use("model.firmware").resume(cp))
+        try:
+            cache.use("model.firmware").start(cp)
+        finally:
+            cache.done("model.firmware")
 
     return {"status": status}, start

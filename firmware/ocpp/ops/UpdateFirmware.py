@@ -5,8 +5,6 @@
 A new request replaces one under way (its download is dropped; an installation already
 writing its slot is not interrupted: boot.json changes only once it is whole).
 """
-import asyncio
-
 from ocpp.core import cache
 from ocpp.core.clock import parse_iso
 
@@ -21,10 +19,9 @@ async def handle(cp, payload):
         cache.done("model.firmware")
 
     async def start():
-        old = cp.firmware_task
-        if old is not None and cp.firmware != "Installing":
-            old.cancel()
-        # the task's coroutine keeps the module's code alive while it runs, cached or not
-        cp.firmware_task = asyncio.create_task(cache.use("model.firmware").resume(cp))
+        try:
+            cache.use("model.firmware").start(cp)
+        finally:
+            cache.done("model.firmware")
 
     return {}, start

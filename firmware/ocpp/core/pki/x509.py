@@ -4,9 +4,11 @@ security whitepaper's hash data (edition 3), and a signature check against the i
     Certificate = SEQ { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }
     tbsCertificate = SEQ { [0] version?, serialNumber, signature, issuer, validity
                            { notBefore, notAfter }, subject, subjectPublicKeyInfo
-                           { SEQ { algorithm, parameters? }, BIT STRING key }, ..., [3] extensions? }
+                           { SEQ { algorithm, parameters? }, BIT STRING key }, ...,
+                           [3] extensions? }
 
 read() returns a dict (not an object of a class here: this module is dropped after use):
+    der       the certificate's DER, as given
     tbs       the signed part (bytes, tag and length included)
     serial    the serial number as hex, upper case, no leading zeroes ("FFF" for 4095)
     issuer, subject   the names, DER (tag and length included): compared and hashed as they are
@@ -19,6 +21,7 @@ read() returns a dict (not an object of a class here: this module is dropped aft
     sig       the signature bytes
 """
 import hashlib
+from binascii import hexlify
 
 from ocpp.core import cache
 from ocpp.core.clock import parse_iso
@@ -38,19 +41,43 @@ _O = b"\x55\x04\x0a"
 _BASIC = b"\x55\x1d\x13"
 
 
-def hexup(b):
-    return "".join("%02X" % x for x in b)
-
-
 def read(data):
     """The certificate in DER `data` (bytes) as the dict above; ValueError if malformed."""
     der = cache.use("core.pki.der")
     try:
-        return _read(der, memoryview(data))
+        cert = _read(der, memoryview(data))
+        cert["der"] = data
+        return cert
     except IndexError:
         raise ValueError("malformed certificate")
     finally:
         cache.done("core.pki.der")
+
+
+def read_pem(text):
+    """Every certificate of PEM `text` (str or bytes, the first one first), as read() dicts; an
+    empty list when there is no PEM block. ValueError if one is malformed."""
+    secure = cache.use("core.ws.secure")
+    try:
+        blocks = secure.pem_blocks(text.encode() if isinstance(text, str) else text)
+    finally:
+        cache.done("core.ws.secure")
+    return [read(b) for b in blocks]
+
+
+async def chain_flaw(certs, clock):
+    """Why the chain `certs` (read() dicts, each signed by the next) does not hold: one of them
+    outside its validity, or a link whose issuer or signature does not match. None if it
+    holds (its top is not checked here: the caller knows which roots to trust)."""
+    for c in certs:
+        why = out_of_date(c, clock)
+        if why:
+            return "a certificate of the chain is %s" % why
+    for i in range(len(certs) - 1):
+        if certs[i]["issuer"] != certs[i + 1]["subject"] or \
+                not await signed_by(certs[i], certs[i + 1]["key"]):
+            return "certificate %d of the chain is not signed by the next one" % (i + 1)
+    return None
 
 
 def _read(der, d):
@@ -72,7 +99,7 @@ def _read(der, d):
     i = 1 if f[0][0] == 0xA0 else 0  # [0] version
     t, s, e, _ = f[i]
     serial = bytes(d[s:e]).lstrip(b"\x00")
-    out["serial"] = hexup(serial).lstrip("0") or "0"
+    out["serial"] = hexlify(serial).decode().upper().lstrip("0") or "0"
     out["issuer"] = bytes(d[f[i + 2][3]:f[i + 2][2]])
     validity = der.children(d, f[i + 3][1], f[i + 3][2])
     out["not_before"] = _time(d, validity[0])
@@ -148,7 +175,7 @@ def out_of_date(cert, clock):
 
 
 def sha256_hex(data):
-    return "".join("%02x" % b for b in hashlib.sha256(data).digest())
+    return hexlify(hashlib.sha256(data).digest()).decode()
 
 
 def hash_data(cert, issuer_key_bits):
