@@ -4,6 +4,9 @@
 #   make deploy BOARD=... PORT=/dev/ttyUSB0 [CONFIG=boards/<board>/config.json]
 #   make console PORT=/dev/ttyUSB0                     the board's REPL and log (Ctrl-] to leave)
 #   make check                                         board code against the port stubs (mypy)
+#   make firmware BOARD=unix32|rpi_pico_w|esp32_devkitc MICROPY_DIR=... [FREEZE=0]
+#                                                      MicroPython with the agent frozen in
+#   make flash BOARD=rpi_pico_w [FLASH_DIR=/media/$USER/RPI-RP2]   the .uf2 to a Pico in BOOTSEL
 BOARD ?=
 PORT ?= auto
 CONFIG ?= boards/$(BOARD)/config.json
@@ -16,7 +19,7 @@ STUBS_rp2 := micropython-stdlib-stubs micropython-rp2-rpi-pico-w-stubs
 # CHECK_SRC: directories checked instead of boards/common boards/<board> (used by a test)
 CHECK_SRC ?=
 
-.PHONY: bundle deploy console check check-esp32_devkitc check-rpi_pico_w _need-board
+.PHONY: bundle deploy console check check-esp32_devkitc check-rpi_pico_w _need-board firmware flash
 
 _need-board:
 	@case "$(BOARD)" in esp32_devkitc|rpi_pico_w|unix) ;; \
@@ -68,3 +71,29 @@ check-rpi_pico_w: $(CHECK_STAMP) build/typings-rp2/.installed
 test-bundle: $(STAMP)
 	$(PY) tools/bundle.py unix
 	AGENT_MODULES=$(CURDIR)/build/unix $(PY) -m pytest host_tests/integration
+
+## make firmware: MicroPython built with the agent frozen through the board's manifest.py
+## (tools/firmware.py; MICROPY_DIR = a micropython clone at the supported release, with the
+## port's submodules). FREEZE=0 builds the port without the agent, for the .mpy figures.
+MICROPY_DIR ?=
+FREEZE ?= 1
+firmware: $(STAMP)
+	@$(PY) tools/firmware.py "$(BOARD)" --micropy-dir "$(MICROPY_DIR)" \
+	  $(if $(filter 0,$(FREEZE)),--no-freeze)
+
+## make flash BOARD=rpi_pico_w: copy build/firmware/rpi_pico_w/firmware.uf2 to a Pico W held in
+## BOOTSEL mode (its RPI-RP2 drive mounted; FLASH_DIR names the mount point if not found)
+FLASH_DIR ?=
+flash:
+	@tools/flash.sh "$(BOARD)" "$(FLASH_DIR)"
+
+## make release: the files of a release of firmware/version.py's version in build/release/<v>/
+## (tools/release.py): the update bundle and a tree per board, the Pico W's .uf2 (MICROPY_DIR),
+## signatures (SIGN_KEY + SIGN_CERT), SHA256SUMS. UNTAGGED=1 for a tree not tagged v<version>.
+SIGN_KEY ?=
+SIGN_CERT ?=
+UNTAGGED ?=
+.PHONY: release
+release: $(STAMP)
+	@$(PY) tools/release.py --micropy-dir "$(MICROPY_DIR)" --sign-key "$(SIGN_KEY)" \
+	  --sign-cert "$(SIGN_CERT)" $(if $(UNTAGGED),--untagged)

@@ -9,6 +9,10 @@
 # than its timeout would be cut by a reset. So the deploy first drops the file `wdt_off` in
 # the flash root and resets the board (the board then never arms the watchdog), copies,
 # and finally removes `wdt_off` and resets into the new firmware.
+#
+# A board flashed with the project's own image (make firmware; make flash) has the agent frozen
+# in: then only main.py and config.json are copied, and every .py/.mpy of an earlier bundle is
+# removed (the flash root comes before the frozen modules on sys.path: it would shadow them).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MPREMOTE="$ROOT/.venv/bin/mpremote"
@@ -51,9 +55,22 @@ echo "deploy: $BOARD bundle $(du -sk "$BUNDLE" | cut -f1) KB -> $PORT"
 run exec "open('wdt_off','w').close()" + reset
 sleep 3
 for _ in 1 2 3 4 5; do [ -e "$PORT" ] && break; sleep 1; done  # USB CDC re-enumerates
-# 3. Remove modules of an earlier deploy that would shadow the new ones (MicroPython imports
+# 3. Frozen image or stock MicroPython? Only the frozen path is searched for the agent.
+frozen=$("$MPREMOTE" connect "$PORT" exec "import sys
+sys.path[:]=['.frozen']
+try:
+    import ocpp, evse, hwboard
+    print('FROZEN')
+except ImportError:
+    print('FILES')" 2>/dev/null | tr -d '\r' | tail -n 1)
+# 4. Remove modules of an earlier deploy that would shadow the new ones (MicroPython imports
 #    x.py before x.mpy) or that are gone from the bundle, then copy.
-keep=$(cd "$BUNDLE" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' ')
+if [ "$frozen" = FROZEN ]; then
+    echo "deploy: the board runs an image with the agent frozen in: main.py and config.json only"
+    keep="main.py"
+else
+    keep=$(cd "$BUNDLE" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' ')
+fi
 clean="import os
 keep=set('''$keep'''.split())
 def walk(d):
@@ -64,8 +81,12 @@ def walk(d):
             os.remove(p); print('removed',p)
 walk('')"
 run exec "$clean"
-(cd "$BUNDLE" && run fs cp -r . :) || exit 1
+if [ "$frozen" = FROZEN ]; then
+    run fs cp "$BUNDLE/main.py" :main.py
+else
+    (cd "$BUNDLE" && run fs cp -r . :) || exit 1
+fi
 run fs cp "$CONFIG" :config.json
-# 4. Out of maintenance mode, into the new firmware.
+# 5. Out of maintenance mode, into the new firmware.
 run exec "import os; os.remove('wdt_off')" + reset
 echo "deploy: done; 'make console PORT=$PORT' shows its log"

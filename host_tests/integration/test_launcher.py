@@ -54,6 +54,7 @@ def test_by_default_the_agent_runs_the_compiled_bundle(make_agent, monkeypatch):
 
     monkeypatch.delenv("AGENT_MODULES", raising=False)
     monkeypatch.delenv("AGENT_SOURCE", raising=False)
+    monkeypatch.delenv("AGENT_MICROPYTHON", raising=False)  # the default binary, too
     agent = make_agent(None, name="bundled", csms_url=OFFLINE)
     agent.wait_log("starting on unix", timeout=60)
     lib = os.path.join(agent.state, ".lib")
@@ -65,3 +66,21 @@ def test_by_default_the_agent_runs_the_compiled_bundle(make_agent, monkeypatch):
     agent.wait_log("starting on unix")
     assert os.readlink(os.path.join(agent.state, ".lib", "ocpp")) == \
         os.path.join(ROOT, "firmware", "ocpp")
+
+
+def test_an_image_with_the_agent_frozen_in_gets_only_main_py(make_agent, monkeypatch):
+    """AGENT_MICROPYTHON=<make firmware BOARD=unix32's image>: as on a flashed board, the agent
+    comes from the image and only main.py from the filesystem."""
+    from agent import ROOT
+
+    image = os.environ.get("AGENT_MICROPYTHON") or os.path.join(ROOT, "build", "firmware",
+                                                                "unix32", "micropython")
+    if not os.access(image, os.X_OK):
+        import pytest
+        pytest.skip("no unix32 image (make firmware BOARD=unix32 MICROPY_DIR=...)")
+    monkeypatch.setenv("AGENT_MICROPYTHON", image)
+    monkeypatch.delenv("AGENT_MODULES", raising=False)
+    agent = make_agent(None, name="frozen", csms_url=OFFLINE)
+    agent.wait_log("starting on unix", timeout=60)
+    assert sorted(os.listdir(os.path.join(agent.state, ".lib"))) == ["main.py"]
+    agent.stop()
