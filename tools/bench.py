@@ -1,6 +1,7 @@
 """make bench: the agent's figures, measured as users run it; prints them, asserts nothing.
 
-    .venv/bin/python tools/bench.py [--quick] [--only heap|rpc|smart|list|crypto|latency|bundle]
+    .venv/bin/python tools/bench.py [--quick]
+                                    [--only heap|rpc|smart|list|crypto|latency|bundle|images]
 
 The agent is tools/unix-agent on the compiled unix bundle (build/unix-bench, AGENT_MODULES),
 against tools/csms's CentralSystemThread in this process, its EV driven over the simulator
@@ -27,6 +28,17 @@ control port. Figures:
            -> closed, EV leaves C (pause / unplug) -> open; min/median/max, idle and while the
            central system keeps the agent busy (a full GetConfiguration and a 60 kB frame)
   bundle   bundle sizes for every board (tools/bundle.py)
+  images   side by side, for each runtime built (make firmware BOARD=unix32 [FREEZE=0]): the
+           pinned 64-bit unix port on the .mpy bundle, the 32-bit build on it, and the 32-bit
+           build with the agent frozen in: heap after imports and live peak at 256k and the
+           smallest heap for boot + configuration, a session, a session with 24 profiles; and
+           what the module cache's on-demand modules hold once imported, a miss's and a hit's
+           time (tools/mp_cache_bench.py); the heap a TLS client session holds and the smallest
+           heap its handshake fits in, RSA-2048 and P-256 servers (tools/mp_tls_bench.py).
+           Absent images are named and skipped.
+
+AGENT_MICROPYTHON=path runs every section on that MicroPython binary instead of the pinned
+unix port (tools/unix-agent honours it: e.g. the 32-bit frozen image).
 
 The report goes to stdout and, as JSON, to build/bench.json. The exit status is 1 only when
 something is broken (a scenario fails even in the largest heap, a session cannot run).
@@ -36,6 +48,7 @@ import datetime
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -67,21 +80,34 @@ BIG_FRAME_CHARS = 60000
 class Run(Driver):
     """A fresh central system and agent (own state directory), driven with a deadline."""
 
-    def __init__(self, heap_k, timeout, boot_interval=300):
+    def __init__(self, heap_k, timeout, boot_interval=300, tls=False):
         Driver.__init__(self, None, None, CP, timeout)
         self.heap_k = heap_k
         self.boot_interval = boot_interval
+        self.tls = tls  # wss:// to a server with an RSA-2048 certificate, security profile 2
         self._state = None
 
     def __enter__(self):
         self._state = tempfile.TemporaryDirectory(prefix="bench-")
         try:
-            self.csms = CentralSystemThread(boot_interval=self.boot_interval).start()
             config = {"charge_point_id": CP, "vendor": "Bench", "model": "UnixSim",
-                      "serial_number": "BENCH-0001",
-                      "csms_url": "ws://127.0.0.1:%d/ocpp" % self.csms.port}
-            self.agent = Agent(os.path.join(self._state.name, "agent"), config,
-                               heap="%dk" % self.heap_k).start()
+                      "serial_number": "BENCH-0001"}
+            state = os.path.join(self._state.name, "agent")
+            if self.tls:
+                from certs import make_certs, server_ssl_context
+                paths = make_certs(os.path.join(self._state.name, "certs"), key_type="rsa")
+                self.csms = CentralSystemThread(boot_interval=self.boot_interval,
+                                                ssl_context=server_ssl_context(paths),
+                                                passwords={CP: TLS_PASSWORD}).start()
+                config.update(csms_url="wss://localhost:%d/ocpp" % self.csms.port,
+                              security_profile=2, authorization_key=TLS_PASSWORD,
+                              ca_cert="ca.pem")
+                os.makedirs(state)
+                shutil.copy(paths["ca_cert_pem"], os.path.join(state, "ca.pem"))
+            else:
+                self.csms = CentralSystemThread(boot_interval=self.boot_interval).start()
+                config["csms_url"] = "ws://127.0.0.1:%d/ocpp" % self.csms.port
+            self.agent = Agent(state, config, heap="%dk" % self.heap_k).start()
         except BaseException:
             self.__exit__()
             raise
@@ -100,14 +126,16 @@ class Run(Driver):
 SCENARIOS = {"boot_config": (boot_and_configuration, 2),  # (steps, boot interval = heartbeat)
              "session": (charging_session, 300),
              "session_profiles": (session_with_profiles, 300)}
+TLS_SCENARIOS = {"session_tls": (charging_session, 300)}  # the same over wss:// (images only)
 TITLES = {"boot_config": "boot + configuration", "session": "charging session",
-          "session_profiles": "session, 24 profiles"}
+          "session_profiles": "session, 24 profiles", "session_tls": "session over TLS"}
+TLS_PASSWORD = "0123456789abcdef"
 
 
 def probe(name, heap_k, timeout=PROBE_TIMEOUT_S):
     """Run scenario `name` once in MICROPY_HEAP=heap_k: (passed, reason, status "heap")."""
-    steps, boot_interval = SCENARIOS[name]
-    with Run(heap_k, timeout, boot_interval) as run:
+    steps, boot_interval = SCENARIOS.get(name) or TLS_SCENARIOS[name]
+    with Run(heap_k, timeout, boot_interval, tls=name in TLS_SCENARIOS) as run:
         try:
             steps(run)
             run.check()
@@ -566,8 +594,7 @@ def list_figures(reps, out):
         return result, broken
     with tempfile.TemporaryDirectory(prefix="bench-list-") as d:
         env = dict(os.environ, MICROPYPATH=".frozen:" + os.environ["AGENT_MODULES"])
-        r = subprocess.run([os.path.join(ROOT, ".venv", "bin", "micropython"),
-                            os.path.join(HERE, "mp_locallist_bench.py"), d, "1750",
+        r = subprocess.run([micropython(), os.path.join(HERE, "mp_locallist_bench.py"), d, "1750",
                             str(reps * 100)], env=env, capture_output=True, text=True,
                            timeout=300)
         if r.returncode:
@@ -661,8 +688,8 @@ def crypto_figures(reps, out):
         path = os.path.join(d, "vectors.json")
         crypto_vectors(path)
         env = dict(os.environ, MICROPYPATH=".frozen:" + os.environ["AGENT_MODULES"])
-        r = subprocess.run([os.path.join(ROOT, ".venv", "bin", "micropython"),
-                            os.path.join(HERE, "mp_crypto_bench.py"), path, str(reps)],
+        r = subprocess.run([micropython(), os.path.join(HERE, "mp_crypto_bench.py"), path,
+                            str(reps)],
                            env=env, capture_output=True, text=True, timeout=600)
         if r.returncode:
             broken.append("public-key figures: %s" % (r.stderr or r.stdout)[-300:])
@@ -676,8 +703,7 @@ def crypto_figures(reps, out):
             lo, hi = 8, 512
             while hi - lo > 1:
                 mid = (lo + hi) // 2
-                p = subprocess.run([os.path.join(ROOT, ".venv", "bin", "micropython"),
-                                    "-X", "heapsize=%dk" % mid,
+                p = subprocess.run([micropython(), "-X", "heapsize=%dk" % mid,
                                     os.path.join(HERE, "mp_crypto_bench.py"), path, "1", op],
                                    env=env, capture_output=True, text=True, timeout=120)
                 lo, hi = (lo, mid) if p.returncode == 0 else (mid, hi)
@@ -711,6 +737,192 @@ def print_crypto(result, out):
         "modules alone need" % result["modules_heap_k"])
     out("  boards: estimates (x%.0f for ESP32, x%.0f for RP2040: 16-bit mpz digits, clock, "
         "core; tools/bench.py says how)" % (esp, rp))
+
+
+# -- 6: firmware images side by side ---------------------------------------------------------------
+
+# The runtimes the agent is measured on, when built (make firmware BOARD=unix32 [FREEZE=0]):
+# the pinned 64-bit unix port running the .mpy bundle (what every other section uses), the same
+# MicroPython release built 32-bit (a board's word size) running the bundle, and the 32-bit
+# build with the agent frozen in (a board flashed with the project's image).
+IMAGES = (("64-bit .mpy", os.path.join(ROOT, ".venv", "bin", "micropython")),
+          ("32-bit .mpy", os.path.join(ROOT, "build", "firmware", "unix32-mpy", "micropython")),
+          ("32-bit frozen", os.path.join(ROOT, "build", "firmware", "unix32", "micropython")))
+IMAGE_SCENARIOS = ("boot_config", "session", "session_profiles", "session_tls")
+
+
+def micropython():
+    """The MicroPython binary the agent runs on: AGENT_MICROPYTHON, else the pinned unix port."""
+    return os.environ.get("AGENT_MICROPYTHON") or os.path.join(ROOT, ".venv", "bin",
+                                                               "micropython")
+
+
+class TlsEcho:
+    """A TLS server on loopback with a fresh certificate for "localhost" (an RSA-2048 or a P-256
+    key): reads 5 bytes and answers them, the far end of tools/mp_tls_bench.py."""
+
+    def __init__(self, kind, directory):
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec, rsa
+        from cryptography.x509.oid import NameOID
+        key = (ec.generate_private_key(ec.SECP256R1()) if kind == "p256"
+               else rsa.generate_private_key(65537, 2048))
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                .public_key(key.public_key()).serial_number(1)
+                .not_valid_before(now - datetime.timedelta(days=1))
+                .not_valid_after(now + datetime.timedelta(days=2))
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .sign(key, hashes.SHA256()))
+        pem, der = serialization.Encoding.PEM, serialization.Encoding.DER
+        self.ca = os.path.join(directory, kind + ".der")
+        with open(self.ca, "wb") as f:
+            f.write(cert.public_bytes(der))
+        chain = os.path.join(directory, kind + ".pem")
+        with open(chain, "wb") as f:
+            f.write(cert.public_bytes(pem) + key.private_bytes(
+                pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        import socket
+        import ssl
+        self._ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self._ctx.load_cert_chain(chain)
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(4)
+        self.port = self._sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return  # closed
+            try:
+                conn.settimeout(10)
+                with self._ctx.wrap_socket(conn, server_side=True) as t:
+                    t.sendall(t.recv(5))
+            except OSError:
+                pass  # the client ran out of heap mid-handshake: that is what is measured
+
+    def close(self):
+        self._sock.close()
+
+
+def tls_figures(binary, bisect=True):
+    """Per server key: the heap a TLS client session holds, and (`bisect`) the smallest heap in
+    which the handshake fits (1k steps), on `binary`."""
+    result = {}
+    script = os.path.join(HERE, "mp_tls_bench.py")
+    with tempfile.TemporaryDirectory(prefix="bench-tls-") as d:
+        for kind in ("rsa2048", "p256"):
+            server = TlsEcho(kind, d)
+            try:
+                r = subprocess.run([binary, script, str(server.port), server.ca],
+                                   capture_output=True, text=True, timeout=60)
+                if r.returncode:
+                    result[kind] = {"error": (r.stdout + r.stderr)[-200:]}
+                    continue
+                fig = json.loads(r.stdout.strip().splitlines()[-1])
+                lo, hi = 4, 256
+                while bisect and hi - lo > 1:
+                    mid = (lo + hi) // 2
+                    p = subprocess.run([binary, "-X", "heapsize=%dk" % mid, script,
+                                        str(server.port), server.ca],
+                                       capture_output=True, text=True, timeout=60)
+                    lo, hi = (lo, mid) if p.returncode == 0 else (mid, hi)
+                fig["smallest_k"] = hi if bisect else None
+                result[kind] = fig
+            finally:
+                server.close()
+    return result
+
+
+def image_figures(quick, out):
+    """Per available image: heap after imports and live peak at the comfortable heap, the
+    smallest heap per scenario, and the module cache's figures (tools/mp_cache_bench.py)."""
+    result, broken = {}, []
+    saved = os.environ.get("AGENT_MICROPYTHON")
+    try:
+        for label, binary in IMAGES:
+            if not os.access(binary, os.X_OK):
+                out("  %s: no image (%s): make firmware BOARD=unix32%s MICROPY_DIR=..."
+                    % (label, os.path.relpath(binary, ROOT),
+                       " FREEZE=0" if "mpy" in label and "32" in label else ""))
+                continue
+            os.environ["AGENT_MICROPYTHON"] = binary
+            out("  %s: %s" % (label, os.path.relpath(binary, ROOT)))
+            fig = {"binary": os.path.relpath(binary, ROOT), "at": {}, "smallest_k": {}}
+            for name in IMAGE_SCENARIOS:
+                ok, reason, heap = probe(name, COMFORTABLE_HEAP_K)
+                if not ok:
+                    broken.append("%s: %s fails at %dk: %s" % (label, TITLES[name],
+                                                               COMFORTABLE_HEAP_K, reason))
+                    continue
+                fig["at"][name] = {"after_imports": heap.get("after_imports"),
+                                   "live_peak": heap.get("live_peak")}
+                if quick:
+                    continue  # the bisections take minutes
+                k, _ = smallest_heap(name, 16, COMFORTABLE_HEAP_K, 8, out)
+                if k is not None and k > 16:
+                    k, _ = smallest_heap(name, k - 7, k, 1, out)
+                fig["smallest_k"][name] = k
+            env = dict(os.environ, MICROPYPATH=".frozen:" + os.environ["AGENT_MODULES"])
+            r = subprocess.run([binary, os.path.join(HERE, "mp_cache_bench.py"),
+                                "3" if quick else "9"], env=env, capture_output=True,
+                               text=True, timeout=300, cwd=tempfile.gettempdir())
+            if r.returncode:
+                broken.append("%s: cache figures: %s" % (label, (r.stderr or r.stdout)[-300:]))
+            else:
+                fig["cache"] = json.loads(r.stdout.strip().splitlines()[-1])
+            fig["tls"] = tls_figures(binary, bisect=not quick)
+            result[label] = fig
+    finally:
+        if saved is None:
+            os.environ.pop("AGENT_MICROPYTHON", None)
+        else:
+            os.environ["AGENT_MICROPYTHON"] = saved
+    return result, broken
+
+
+def print_images(result, out):
+    if not result:
+        return
+    out("")
+    out("  heap in use (bytes) at %dk; smallest MICROPY_HEAP that passes (1k steps)"
+        % COMFORTABLE_HEAP_K)
+    out("  %-15s %-22s %15s %12s %14s" % ("image", "scenario", "after imports", "live peak",
+                                          "smallest heap"))
+    for label, fig in result.items():
+        for name in IMAGE_SCENARIOS:
+            at = fig["at"].get(name, {})
+            k = fig["smallest_k"].get(name)
+            out("  %-15s %-22s %15s %12s %14s" % (label, TITLES[name],
+                                                  _num(at.get("after_imports")),
+                                                  _num(at.get("live_peak")),
+                                                  "-" if k is None else "%dk" % k))
+    out("")
+    out("  module cache: the on-demand modules (ops.*, on-demand model/core) all imported at once")
+    out("  %-15s %8s %12s %10s %8s" % ("image", "modules", "heap held", "miss us", "hit us"))
+    for label, fig in result.items():
+        c = fig.get("cache")
+        if c:
+            out("  %-15s %8d %12s %10d %8d" % (label, c["modules"], _num(c["heap_all"]),
+                                                c["miss_us"], c["hit_us"]))
+    out("")
+    out("  TLS client session (tools/mp_tls_bench.py; the unix32 builds' mbedTLS allocates from")
+    out("  the MicroPython heap as on the rp2 port, the pinned unix port's from malloc):")
+    out("  %-15s %-12s %14s %18s" % ("image", "server key", "heap held", "handshake fits in"))
+    for label, fig in result.items():
+        for kind, t in sorted(fig.get("tls", {}).items()):
+            if "error" in t:
+                out("  %-15s %-12s %s" % (label, kind, t["error"]))
+            else:
+                out("  %-15s %-12s %14s %18s" % (label, kind, _num(t["session"]),
+                                                  "-" if t["smallest_k"] is None
+                                                  else "%dk" % t["smallest_k"]))
 
 
 # -- 5: bundle sizes ------------------------------------------------------------------------------
@@ -760,7 +972,7 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true",
                     help="fewer repetitions and a narrower bisect (a smoke run)")
     ap.add_argument("--only", choices=("heap", "latency", "rpc", "smart", "list", "crypto",
-                                       "bundle"),
+                                       "bundle", "images"),
                     help="one section")
     ap.add_argument("--heap-range", metavar="LO:HI",
                     help="bisect between these heaps in k (default 96:320, quick 160:224)")
@@ -776,7 +988,7 @@ def main(argv=None):
         lo_k, hi_k = (int(x) for x in args.heap_range.lower().replace("k", "").split(":"))
     reps = args.reps or (3 if args.quick else 10)
     sections = [args.only] if args.only else ["bundle", "heap", "rpc", "smart", "list",
-                                              "crypto", "latency"]
+                                              "crypto", "latency", "images"]
 
     def out(text=""):
         print(text, flush=True)
@@ -829,6 +1041,11 @@ def main(argv=None):
         report["latency"], why = latency_figures(reps, out)
         broken += why
         print_latency(report["latency"], out)
+    if "images" in sections:
+        out("\n== Firmware images side by side (make firmware BOARD=unix32 [FREEZE=0])")
+        report["images"], why = image_figures(args.quick, out)
+        broken += why
+        print_images(report["images"], out)
     report["seconds"] = round(time.monotonic() - started, 1)
     report["broken"] = broken
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
