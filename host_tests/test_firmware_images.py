@@ -212,3 +212,65 @@ def test_release_refuses_an_untagged_tree_and_a_key_without_its_certificate(tmp_
     if r.returncode == 0:
         pytest.skip("HEAD is tagged with version.py's version and the tree is clean")
     assert "git tag v" in r.stderr and "--untagged" in r.stderr, r.stderr
+
+
+PICO_UF2 = os.path.join(ROOT, "build", "firmware", "rpi_pico_w", "firmware.uf2")
+
+
+@pytest.mark.skipif(not os.path.exists(PICO_UF2), reason="no rp2 image (make firmware "
+                    "BOARD=rpi_pico_w)")
+def test_the_pico_uf2_carries_the_image_for_the_rp2040_boot_loader():
+    """What the RPI-RP2 drive takes: 512-byte UF2 blocks of 256 bytes each, the RP2040's family
+    id, consecutive from the start of flash, together the linked image."""
+    import struct
+    with open(PICO_UF2, "rb") as f:
+        data = f.read()
+    with open(os.path.join(os.path.dirname(PICO_UF2), "obj", "firmware.bin"), "rb") as f:
+        image = f.read()
+    assert len(data) % 512 == 0
+    blocks = len(data) // 512
+    payload = bytearray()
+    for i in range(blocks):
+        block = data[i * 512:(i + 1) * 512]
+        magic0, magic1, flags, addr, size, number, total, family = struct.unpack("<8I",
+                                                                                 block[:32])
+        assert (magic0, magic1) == (0x0A324655, 0x9E5D5157)
+        assert struct.unpack("<I", block[508:])[0] == 0x0AB16F30
+        assert flags & 0x2000 and family == 0xE48BFF56  # family id present: RP2040
+        assert (addr, size, number, total) == (0x10000000 + 256 * i, 256, i, blocks)
+        payload += block[32:32 + size]
+    assert bytes(payload[:len(image)]) == image and not any(payload[len(image):])
+
+
+FAKE_MPREMOTE = """#!/bin/sh
+# a board for tools/deploy.sh: logs each mpremote command; the agent frozen in or not
+echo "$*" >> "$FAKE_LOG"
+case "$*" in *".frozen"*) echo "$FAKE_BOARD" ;; esac
+exit 0
+"""
+
+
+@pytest.mark.parametrize("board", ["FROZEN", "FILES"])
+def test_deploy_copies_only_main_and_config_to_a_board_with_the_frozen_image(tmp_path, board):
+    fake = tmp_path / "mpremote"
+    fake.write_text(FAKE_MPREMOTE)
+    fake.chmod(0o755)
+    config = tmp_path / "config.json"
+    config.write_text('{"charge_point_id": "CP_1", "csms_url": "ws://10.0.0.1/ocpp"}')
+    log = tmp_path / "mpremote.log"
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "bundle.py"), "rpi_pico_w"],
+                   check=True, capture_output=True)
+    r = subprocess.run([os.path.join(ROOT, "tools", "deploy.sh"), "rpi_pico_w", "/dev/null",
+                        str(config)], capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, MPREMOTE=str(fake), FAKE_LOG=str(log),
+                                FAKE_BOARD=board))
+    assert r.returncode == 0, r.stdout + r.stderr
+    calls = log.read_text()
+    copies = [line for line in calls.splitlines() if " fs cp " in line]
+    if board == "FROZEN":
+        assert "agent frozen in: main.py and config.json only" in r.stdout
+        assert [c.split()[-1] for c in copies] == [":main.py", ":config.json"], copies
+        assert "keep=set('''main.py" in calls  # every other .py/.mpy is removed
+    else:
+        assert any("fs cp -r . :" in c for c in copies), copies
+        assert "ocpp/core/cache.mpy" in calls  # the bundle's files are kept

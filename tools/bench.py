@@ -219,7 +219,8 @@ def print_heap(result, out):
     out("")
     out("  smallest MICROPY_HEAP that passes; heap in use (bytes) at %dk. The 64-bit unix port"
         % COMFORTABLE_HEAP_K)
-    out("  counts about 1.45 times a 32-bit board's bytes, and .mpy code sits in the heap here.")
+    out("  counts 1.45 times a 32-bit build's bytes, and .mpy code sits in the heap here (section")
+    out("  images: the 32-bit and frozen builds measured).")
     out("  %-22s %14s %8s %15s %12s" % ("scenario", "smallest heap", "(1k)", "after imports",
                                           "live peak"))
     for name in SCENARIOS:

@@ -15,7 +15,7 @@
 # removed (the flash root comes before the frozen modules on sys.path: it would shadow them).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-MPREMOTE="$ROOT/.venv/bin/mpremote"
+MPREMOTE=${MPREMOTE:-$ROOT/.venv/bin/mpremote}  # MPREMOTE=path: another (a test's fake board)
 die() { echo "deploy: $*" >&2; exit 1; }
 
 [ $# -ge 2 ] || die "usage: $0 BOARD PORT [CONFIG]"
