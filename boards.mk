@@ -97,3 +97,13 @@ UNTAGGED ?=
 release: $(STAMP)
 	@$(PY) tools/release.py --micropy-dir "$(MICROPY_DIR)" --sign-key "$(SIGN_KEY)" \
 	  --sign-cert "$(SIGN_CERT)" $(if $(UNTAGGED),--untagged)
+
+## make test-image: the integration suite (and the image checks) on a MicroPython binary with
+## the agent frozen in: IMAGE, by default make firmware BOARD=unix32's.
+IMAGE ?= build/firmware/unix32/micropython
+.PHONY: test-image
+test-image: $(STAMP)
+	@[ -x "$(IMAGE)" ] || { echo "test-image: no $(IMAGE): make firmware BOARD=unix32 \
+	MICROPY_DIR=<a micropython clone> first" >&2; exit 2; }
+	AGENT_MICROPYTHON=$(abspath $(IMAGE)) $(PY) -m pytest host_tests/integration \
+	  host_tests/test_firmware_images.py

@@ -274,3 +274,10 @@ def test_deploy_copies_only_main_and_config_to_a_board_with_the_frozen_image(tmp
     else:
         assert any("fs cp -r . :" in c for c in copies), copies
         assert "ocpp/core/cache.mpy" in calls  # the bundle's files are kept
+
+
+def test_make_test_image_names_the_missing_image(tmp_path):
+    r = subprocess.run(["make", "--no-print-directory", "test-image",
+                        "IMAGE=%s" % (tmp_path / "micropython")], cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and "make firmware BOARD=unix32" in r.stderr, r.stderr

@@ -999,6 +999,9 @@ def main(argv=None):
     broken = []
     out("make bench: the agent on the MicroPython unix port, from the compiled bundle %s"
         % os.path.relpath(args.bundle_dir, ROOT))
+    if os.environ.get("AGENT_MICROPYTHON"):
+        out("  on AGENT_MICROPYTHON=%s (a frozen agent there comes before the bundle)"
+            % os.environ["AGENT_MICROPYTHON"])
     # the agent always runs from a fresh unix bundle; the bundle section builds it with the others
     if "bundle" in sections:
         out("\n== Bundle sizes (tools/bundle.py)")

@@ -42,7 +42,7 @@ SUBMODULE_MARK = {
     "lib/cyw43-driver": "src/cyw43.h",
     "lib/lwip": "src/include/lwip/init.h",
     "lib/btstack": "src/btstack.h",
-    "lib/berkeley-db-1.xx": "README",
+    "lib/berkeley-db-1.xx": "btree/bt_open.c",
 }
 
 BOARDS = {
