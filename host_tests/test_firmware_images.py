@@ -150,15 +150,15 @@ def test_esp32_manifest_freezes_for_xtensawin_without_esp_idf():
 @needs_image
 def test_the_module_cache_knows_frozen_code_from_files(tmp_path):
     """Frozen code keeps the cache's on-demand modules resident (a small reserve)."""
-    code = ("import gc\nfrom ocpp.core import cache\ncache.set_reserve()\n"
-            "print(cache.frozen(), cache._state[0] * 100 // (gc.mem_free() + gc.mem_alloc()))")
+    code = ("import gc, startup\nfrom ocpp.core import cache\n"
+            "print(startup.cache_reserve(cache) * 100 // (gc.mem_free() + gc.mem_alloc()))")
     r = subprocess.run([UNIX32, "-X", "heapsize=128k", "-c", code], capture_output=True,
                        text=True, cwd=str(tmp_path), env=dict(os.environ, MICROPYPATH=".frozen"))
-    assert r.returncode == 0 and r.stdout.split() == ["True", "6"], r.stdout + r.stderr
+    assert r.returncode == 0 and r.stdout.split() == ["6"], r.stdout + r.stderr
     r = subprocess.run([MICROPYTHON, "-X", "heapsize=128k", "-c", code], capture_output=True,
                        text=True, cwd=str(tmp_path),
                        env=dict(os.environ, MICROPYPATH=os.path.join(ROOT, "firmware")))
-    assert r.returncode == 0 and r.stdout.split() == ["False", "25"], r.stdout + r.stderr
+    assert r.returncode == 0 and r.stdout.split() == ["25"], r.stdout + r.stderr
 
 
 def test_release_packs_signs_and_sums_each_board(tmp_path):

@@ -19,7 +19,8 @@ leaves about 30 KB, every module goes as soon as it is done (as the agent needs)
 Frozen into the firmware image (make firmware), a module's bytecode stays in flash and an
 import only makes its functions and globals: the 51 on-demand modules hold 10 KB together on
 the 32-bit build against 63 KB as .mpy files (make bench). Dropping one then frees little and
-breaks up the heap as much, so the default reserve is a sixteenth: in practice everything stays.
+breaks up the heap as much, so start-up sets a sixteenth there (startup.cache_reserve()): in
+practice everything stays.
 
 Eviction takes a module out of sys.modules (and its package's namespace); its code is freed
 once nothing refers to it, and a task still running it keeps it alive meanwhile. So an
@@ -30,7 +31,6 @@ is the one process-wide thing in the agent, as sys.modules itself is: every char
 process shares its modules.
 """
 import gc
-import os
 import sys
 
 # Names ("ocpp.ops.Reset") imported through use(), least recently used first.
@@ -40,21 +40,10 @@ _lru = []
 _state = [0, False, 0]
 
 
-def frozen():
-    """Whether the agent's code is frozen into the firmware (its bytecode in flash)."""
-    try:
-        os.stat(__file__)
-        return False
-    except OSError:
-        return True  # a frozen module's __file__ names no file on the filesystem
-
-
 def set_reserve(nbytes=None):
-    """Keep ``nbytes`` of free heap (None: a quarter of the whole heap, a sixteenth when the
-    code is frozen). A board with other big users of the heap (TLS, WiFi) may set its own."""
-    if nbytes is None:
-        nbytes = (gc.mem_free() + gc.mem_alloc()) // (16 if frozen() else 4)
-    _state[0] = nbytes
+    """Keep ``nbytes`` of free heap (None: a quarter of the whole heap). A board with other
+    big users of the heap (TLS, WiFi) may set its own."""
+    _state[0] = (gc.mem_free() + gc.mem_alloc()) // 4 if nbytes is None else nbytes
 
 
 def use(name):
