@@ -144,6 +144,27 @@ def test_a_power_cut_between_the_writes_leaves_the_old_list():
         assert L.lookup(s2, "Tag-00060") is not None and L.lookup(s2, "Tag-00004") is None
 
 
+def test_a_batch_of_255_in_any_order_comes_out_sorted_from_its_pieces():
+    """Entries go into 768-byte pieces (no 12 KB block); inserting at the front, the back, a
+    piece's edge or in random order moves every later record across the pieces intact."""
+    for order in ("random", "descending", "ascending"):
+        ids = list(range(255))
+        if order == "random":
+            random.seed(255)
+            for i in range(len(ids) - 1, 0, -1):  # Fisher-Yates: MicroPython has no shuffle
+                j = random.getrandbits(16) % (i + 1)
+                ids[i], ids[j] = ids[j], ids[i]
+        elif order == "descending":
+            ids.reverse()
+        b = L.Batch(255)
+        for i in ids:
+            b.add(L.pack(entry(i, parent="P-%d" % i)))
+        got = list(b.records())
+        assert [r[:9] for r in got] == [b"TAG-%05d" % i for i in range(255)], order
+        assert all(r == L.pack(entry(i, parent="P-%d" % i)) for i, r in enumerate(got)), order
+        assert len(b.pieces) == 16 and all(len(p) == 16 * L.SIZE for p in b.pieces)
+
+
 def test_a_batch_sorts_as_it_fills_and_counts_what_does_not_fit():
     b = L.Batch(5)
     for i in (4, 1, 3, 0, 2):

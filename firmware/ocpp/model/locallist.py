@@ -18,12 +18,15 @@ with the list on flash as both are read in order, a few records at a time.
 """
 import struct
 
+from micropython import const
+
 from ocpp.core.clock import parse_iso
 
 DOC = "locallist.json"
 _REC = "<20sBI20s3x"
 SIZE = 48
 _BLOCK = 16  # records read at a time while merging
+_PIECE = const(16)  # records per bytearray of a Batch (768 bytes)
 STATUSES = ("", "Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx")
 
 
@@ -101,39 +104,57 @@ def _file(n):
 
 
 class Batch:
-    """The entries of one SendLocalList, packed and kept sorted as they arrive: one bytearray
-    of `most` records (SendLocalListMaxLength), filled by insertion, so an update of 255
-    entries costs 12 KB of RAM and no object per entry. Full once `most` are in: add() then
-    only counts (`over`), so a message with too many entries is read to its end and Failed."""
+    """The entries of one SendLocalList, packed and kept sorted as they arrive, by insertion, in
+    bytearrays of _PIECE records made as entries come: an update of 255 entries costs 12 KB of
+    RAM and no object per entry, in pieces of 768 bytes (one block of 12 KB is a hole a
+    fragmented heap may not have). Full once `most` are in: add() then only counts (`over`),
+    so a message with too many entries is read to its end and Failed."""
 
     def __init__(self, most):
-        self.buf = bytearray(most * SIZE)
+        self.most = most
+        self.pieces = []
         self.n = 0
         self.over = 0  # entries beyond `most`
         self.deletions = 0  # entries without idTagInfo (status 0)
 
+    def _key(self, i):
+        o = (i % _PIECE) * SIZE
+        return self.pieces[i // _PIECE][o:o + 20]
+
     def add(self, rec):
         """Insert one packed record; Failed when its idTag is in the batch already."""
-        if self.n * SIZE >= len(self.buf):
+        n = self.n
+        if n >= self.most:
             self.over += 1
             return
         key = rec[:20]
-        buf = self.buf
-        lo, hi = 0, self.n
+        lo, hi = 0, n
         while lo < hi:  # the first record not below key
             mid = (lo + hi) // 2
-            k = buf[mid * SIZE:mid * SIZE + 20]
-            if k < key:
+            if self._key(mid) < key:
                 lo = mid + 1
             else:
                 hi = mid
-        at = lo * SIZE
-        if lo < self.n and buf[at:at + 20] == key:
+        if lo < n and self._key(lo) == key:
             raise Failed("idTag %s twice" % bytes(key).rstrip(b"\0").decode())
-        end = self.n * SIZE
-        buf[at + SIZE:end + SIZE] = buf[at:end]  # one move in C
-        buf[at:at + SIZE] = rec
-        self.n += 1
+        pieces = self.pieces
+        if n == len(pieces) * _PIECE:
+            pieces.append(bytearray(_PIECE * SIZE))
+        # Records lo..n-1 move up one place, from the last piece down: the last record of a
+        # full piece goes to the front of the next one (already moved up, so free).
+        first = lo // _PIECE
+        for p in range(n // _PIECE, first - 1, -1):
+            buf = pieces[p]
+            s = (lo - p * _PIECE) * SIZE if p == first else 0
+            e = (min(n, (p + 1) * _PIECE) - p * _PIECE) * SIZE
+            if e == _PIECE * SIZE:
+                pieces[p + 1][0:SIZE] = buf[e - SIZE:e]
+                e -= SIZE
+            if s < e:
+                buf[s + SIZE:e + SIZE] = buf[s:e]
+        o = (lo % _PIECE) * SIZE
+        pieces[first][o:o + SIZE] = rec
+        self.n = n + 1
         if not rec[20]:
             self.deletions += 1
 
@@ -143,7 +164,8 @@ class Batch:
     def records(self):
         """The records in idTag order (bytes of SIZE each)."""
         for i in range(self.n):
-            yield bytes(self.buf[i * SIZE:(i + 1) * SIZE])
+            o = (i % _PIECE) * SIZE
+            yield bytes(self.pieces[i // _PIECE][o:o + SIZE])
 
 
 async def update(store, version, full, batch, most):
