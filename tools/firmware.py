@@ -190,8 +190,8 @@ def _c_value(path, name):
 
 
 def fresh_obj(out, cmd):
-    """The object directory, emptied when the build's options changed (make would not see it:
-    objects built with other flags would be linked)."""
+    """The object directory, emptied when the build's options or tree changed (make would not
+    see it: objects built with other flags or sources would be linked)."""
     obj = os.path.join(out, "obj")
     stamp = os.path.join(obj, ".options")
     options = "\n".join(a for a in cmd if "=" in a and not a.startswith("FROZEN_MANIFEST="))
@@ -210,7 +210,7 @@ def fresh_obj(out, cmd):
 
 def build_unix(mp_dir, board, out, manifest, logfile):
     spec = BOARDS[board]
-    obj = fresh_obj(out, spec["make"])
+    obj = fresh_obj(out, spec["make"] + ["MICROPY_DIR=" + mp_dir])
     jobs = "-j%d" % (os.cpu_count() or 2)
     run(["make", jobs, "BUILD=" + obj, "FROZEN_MANIFEST=" + manifest] + spec["make"],
         os.path.join(mp_dir, "ports", "unix"), logfile)
@@ -231,7 +231,7 @@ def build_unix(mp_dir, board, out, manifest, logfile):
 
 def build_rp2(mp_dir, board, out, manifest, logfile):
     spec = BOARDS[board]
-    obj = fresh_obj(out, spec["make"])
+    obj = fresh_obj(out, spec["make"] + ["MICROPY_DIR=" + mp_dir])
     jobs = "-j%d" % (os.cpu_count() or 2)
     env = dict(os.environ)
     # The pico-sdk converts the ELF with picotool, which it downloads and builds when none is
@@ -314,7 +314,7 @@ def build_esp32(mp_dir, board, out, manifest, logfile):
         sys.exit("firmware: submodule missing in %s: lib/berkeley-db-1.xx: run make -C "
                  "%s/ports/esp32 submodules" % (mp_dir, mp_dir))
     spec = BOARDS[board]
-    obj = fresh_obj(out, spec["make"])
+    obj = fresh_obj(out, spec["make"] + ["MICROPY_DIR=" + mp_dir])
     cmd = ["make", "BUILD=" + obj] + spec["make"]
     if manifest:
         cmd.append("FROZEN_MANIFEST=" + manifest)
