@@ -162,28 +162,20 @@ def test_the_module_cache_knows_frozen_code_from_files(tmp_path):
 
 
 def test_release_packs_signs_and_sums_each_board(tmp_path):
-    from cryptography import x509
+    import base64
+    import hashlib
+
+    from certs import make_certs
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-    import base64
-    import datetime
-    import hashlib
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Release signer")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(1).not_valid_before(now)
-            .not_valid_after(now + datetime.timedelta(days=30)).sign(key, hashes.SHA256()))
-    (tmp_path / "key.pem").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
-    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths = make_certs(str(tmp_path / "pki"))  # P-256 keys: the CA signs the release
+    with open(paths["ca_key_pem"], "rb") as f:
+        key = serialization.load_pem_private_key(f.read(), None)
     out = tmp_path / "release"
     env = {k: v for k, v in os.environ.items() if k != "MICROPY_DIR"}
     r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "release.py"), "--untagged",
-                        "--sign-key", str(tmp_path / "key.pem"), "--sign-cert",
-                        str(tmp_path / "cert.pem"), "--out", str(out)],
+                        "--sign-key", paths["ca_key_pem"], "--sign-cert",
+                        paths["ca_cert_pem"], "--out", str(out)],
                        capture_output=True, text=True, env=env, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "no .uf2" in r.stdout
@@ -200,7 +192,8 @@ def test_release_packs_signs_and_sums_each_board(tmp_path):
         assert data.startswith(b"ocpp-mpy-bundle 1 %s " % board.encode())
         sig = base64.b64decode((out / (update + ".sig")).read_text())
         key.public_key().verify(sig, data, ec.ECDSA(hashes.SHA256()))  # raises if wrong
-    assert (out / "signing-cert.pem").read_bytes() == (tmp_path / "cert.pem").read_bytes()
+    with open(paths["ca_cert_pem"], "rb") as f:
+        assert (out / "signing-cert.pem").read_bytes() == f.read()
 
 
 def test_release_refuses_an_untagged_tree_and_a_key_without_its_certificate(tmp_path):

@@ -759,36 +759,18 @@ def micropython():
 
 
 class TlsEcho:
-    """A TLS server on loopback with a fresh certificate for "localhost" (an RSA-2048 or a P-256
-    key): reads 5 bytes and answers them, the far end of tools/mp_tls_bench.py."""
+    """A TLS server on loopback with the tests' certificates for "localhost" (host_tests/certs.py,
+    RSA-2048 or P-256 keys): reads 5 bytes and answers them, the far end of
+    tools/mp_tls_bench.py (which trusts the tests' CA)."""
 
     def __init__(self, kind, directory):
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import ec, rsa
-        from cryptography.x509.oid import NameOID
-        key = (ec.generate_private_key(ec.SECP256R1()) if kind == "p256"
-               else rsa.generate_private_key(65537, 2048))
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-        now = datetime.datetime.now(datetime.timezone.utc)
-        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-                .public_key(key.public_key()).serial_number(1)
-                .not_valid_before(now - datetime.timedelta(days=1))
-                .not_valid_after(now + datetime.timedelta(days=2))
-                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                .sign(key, hashes.SHA256()))
-        pem, der = serialization.Encoding.PEM, serialization.Encoding.DER
-        self.ca = os.path.join(directory, kind + ".der")
-        with open(self.ca, "wb") as f:
-            f.write(cert.public_bytes(der))
-        chain = os.path.join(directory, kind + ".pem")
-        with open(chain, "wb") as f:
-            f.write(cert.public_bytes(pem) + key.private_bytes(
-                pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
         import socket
-        import ssl
-        self._ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self._ctx.load_cert_chain(chain)
+        from certs import make_certs, server_ssl_context
+
+        paths = make_certs(os.path.join(directory, kind),
+                           key_type="ec" if kind == "p256" else "rsa")
+        self.ca = paths["ca_cert_der"]
+        self._ctx = server_ssl_context(paths)
         self._sock = socket.socket()
         self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(4)
