@@ -11,6 +11,9 @@ that changes. The image and what is left of the flash go to build/firmware/<boar
     unix32         unix, standard variant 32-bit  micropython  (AGENT_MICROPYTHON=... for
                                                                 tools/unix-agent, tests, bench)
     rpi_pico_w     rp2, RPI_PICO_W                firmware.uf2 (make flash BOARD=rpi_pico_w)
+    rpi_pico       rp2, tools/rp2emu/RPI_PICO_EMU firmware.uf2: the same board code on the plain
+                                                  Pico (no radio), as the RP2040 emulator of make
+                                                  test-rp2 runs it
     esp32_devkitc  esp32, ESP32_GENERIC           firmware.bin (needs ESP-IDF; without it the
                                                   manifest is frozen for xtensawin as a check)
 
@@ -65,7 +68,20 @@ BOARDS = {
         "submodules": ["lib/pico-sdk", "lib/tinyusb", "lib/cyw43-driver", "lib/lwip",
                        "lib/btstack", "lib/mbedtls", "lib/micropython-lib"],
         "make": ["BOARD=RPI_PICO_W"],
+        "mp_board": "RPI_PICO_W",
+        "flash_header": "pico_w.h",
         "plain_manifest": "",  # the board's own (make's default)
+    },
+    "rpi_pico": {
+        "port": "rp2",
+        "manifest": "tools/rp2emu/RPI_PICO_EMU/manifest.py",
+        "submodules": ["lib/pico-sdk", "lib/tinyusb", "lib/lwip", "lib/mbedtls",
+                       "lib/micropython-lib"],
+        # the project's own board definition (out of tree): the Pico with lwIP, no radio
+        "board_dir": "tools/rp2emu/RPI_PICO_EMU",
+        "make": ["BOARD_DIR=" + os.path.join(ROOT, "tools/rp2emu/RPI_PICO_EMU")],
+        "flash_header": "pico.h",
+        "plain_manifest": "",
     },
     "esp32_devkitc": {
         "port": "esp32",
@@ -231,7 +247,8 @@ def build_unix(mp_dir, board, out, manifest, logfile):
 
 def build_rp2(mp_dir, board, out, manifest, logfile):
     spec = BOARDS[board]
-    obj = fresh_obj(out, spec["make"] + ["MICROPY_DIR=" + mp_dir])
+    # CMake keeps the manifest of its first run in its cache: another one needs a new tree
+    obj = fresh_obj(out, spec["make"] + ["MICROPY_DIR=" + mp_dir, "MANIFEST=" + manifest])
     jobs = "-j%d" % (os.cpu_count() or 2)
     env = dict(os.environ)
     # The pico-sdk converts the ELF with picotool, which it downloads and builds when none is
@@ -247,10 +264,11 @@ def build_rp2(mp_dir, board, out, manifest, logfile):
          RP2040_FLASH_BASE, "-f", RP2040_FAMILY, "-o", uf2, os.path.join(obj, "firmware.bin")],
         out, logfile)
     image = os.path.getsize(os.path.join(obj, "firmware.bin"))
-    flash = _c_value(os.path.join(mp_dir, "lib/pico-sdk/src/boards/include/boards/pico_w.h"),
-                     "PICO_FLASH_SIZE_BYTES") or 2 * 1024 * 1024
-    fs = _c_value(os.path.join(mp_dir, "ports/rp2/boards/RPI_PICO_W/mpconfigboard.h"),
-                  "MICROPY_HW_FLASH_STORAGE_BYTES")
+    flash = _c_value(os.path.join(mp_dir, "lib/pico-sdk/src/boards/include/boards",
+                                  spec["flash_header"]), "PICO_FLASH_SIZE_BYTES") or 2 << 20
+    board_dir = (os.path.join(ROOT, spec["board_dir"]) if "board_dir" in spec else
+                 os.path.join(mp_dir, "ports/rp2/boards", spec["mp_board"]))
+    fs = _c_value(os.path.join(board_dir, "mpconfigboard.h"), "MICROPY_HW_FLASH_STORAGE_BYTES")
     frozen = os.path.join(obj, "CMakeFiles", "firmware.dir", "frozen_content.c.o")
     fz = sum(size_of(frozen, "arm-none-eabi-size")[:2]) if os.path.exists(frozen) else 0
     log("image %s: %d bytes (frozen content %d bytes); uf2 %d bytes"

@@ -6,7 +6,6 @@
 # its frozen twin). Relative paths are relative to this file.
 include("$(PORT_DIR)/boards/manifest.py")  # the port's own frozen modules (asyncio, ntptime...)
 include("../../manifest.py")  # the firmware
-for name in ("hwboard", "io_devices", "mfrc522", "net", "pilot_frontend", "s0meter"):
-    module(name + ".py", base_path="../common")
+include("../common/manifest.py")  # the hardware drivers
 module("board.py")
 module("pcnt_meter.py")

@@ -6,6 +6,5 @@
 # in the flash root would shadow its frozen twin). Relative paths are relative to this file.
 include("$(BOARD_DIR)/manifest.py")  # RPI_PICO_W's own: the port's modules + networking
 include("../../manifest.py")  # the firmware
-for name in ("hwboard", "io_devices", "mfrc522", "net", "pilot_frontend", "s0meter"):
-    module(name + ".py", base_path="../common")
+include("../common/manifest.py")  # the hardware drivers
 module("board.py")

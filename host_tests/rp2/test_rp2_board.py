@@ -1,0 +1,189 @@
+"""The rp2 board code and the EVSE layer on an emulated RP2040 (make test-rp2): the real
+MicroPython rp2 port (v1.28, the image of make firmware BOARD=rpi_pico, the agent and the
+board code frozen in) driving the chip's PWM, ADC, GPIO, pin interrupts and watchdog, as
+rp2040js models them. No fake `machine`: every level read here is a register of the chip.
+
+Times are the chip's own (its clock at 125 MHz), the same on every host.
+"""
+import pytest
+
+from conftest import PINS, Rig
+
+SESSION = {"hardware": {"max_current_a": 32, "phases": 3}}
+
+
+def charging(rig, amps=16):
+    """EV plugged, authorised, charging: the contactor closed."""
+    rig.ev("B")
+    rig.until("e.state == 'B'")
+    rig.call("!e.offer(%d); e.allow(True)" % amps)
+    rig.ev("C")
+    rig.until("e.relay_closed", 3000)
+    assert rig.chip.gpio(PINS["contactor"]) == 1
+
+
+def test_image_is_the_supported_release_with_the_agent_frozen(chip):
+    out = chip.raw_exec("import sys, board, evse.controller, ocpp\n"
+                        "print(sys.implementation.version[:2], sys.implementation._machine)\n"
+                        "print(board.__file__, ocpp.__file__)")
+    assert "(1, 28) Raspberry Pi Pico (emulated) with RP2040" in out
+    # frozen modules have no file on the filesystem: their __file__ is the frozen name
+    assert "board.py" in out and "ocpp/__init__.py" in out
+    assert chip.raw_exec("import os; print(os.listdir('/'))").strip() == "[]"
+
+
+def test_pilot_pwm_is_1_khz_with_the_duty_of_the_offered_current(chip):
+    rig = Rig(chip, SESSION)
+    idle = chip.pwm(0)  # GP16 = PWM slice 0, channel A
+    assert idle["enabled"] and abs(idle["freq_hz"] - 1000) < 0.5
+    assert idle["duty_a"] == 1.0 and chip.gpio(PINS["pilot_pwm"]) == 1  # steady +12 V
+    rig.ev("B")
+    rig.until("e.state == 'B'")
+    rig.call("!e.allow(True)")
+    # IEC 61851-1: duty = A / 0.6, which the EVSE layer rounds to 0.1 % (evse/pilot.duty_for)
+    for amps, duty in ((10, 16.7), (32, 53.3), (6, 10.0)):
+        rig.call("!e.offer(%d)" % amps)
+        rig.until("e.pwm_duty != 100 and e.offered_a() == %d" % amps)
+        chip.run(ms=20)
+        pwm = chip.pwm(0)
+        assert abs(pwm["freq_hz"] - 1000) < 0.5, pwm
+        assert abs(pwm["duty_a"] * 100 - duty) < 0.005, (amps, pwm)
+    rig.call("!e.allow(False)")
+    rig.until("e.pwm_duty == 100")
+    chip.run(ms=20)
+    assert chip.pwm(0)["duty_a"] == 1.0
+
+
+def test_ev_resistances_through_the_divider_give_the_pilot_states(rig):
+    rig.call("!from evse import pilot")
+    expected = {"A": 11.90, "B": 8.93, "C": 5.98, "D": 2.93, "E": 0.0}  # docs/hardware.md
+    for state in "ABE":  # steady +12 V: no PWM yet
+        rig.ev(state)
+        high, low = rig.call("b.pilot_levels()")
+        assert rig.call("pilot.classify(%r)" % high) == state
+        assert abs(high - expected[state]) < 0.15 and high == low, (state, high, low)
+    rig.ev("B")
+    rig.call("!e.offer(16); e.allow(True)")
+    rig.until("e.pwm_duty != 100")
+    for state in "BCD":
+        rig.ev(state)
+        high, low = rig.call("b.pilot_levels()")
+        assert rig.call("pilot.classify(%r)" % high) == state, (state, high)
+        assert abs(high - expected[state]) < 0.15, (state, high)
+        assert rig.call("pilot.diode_ok(%r)" % low) and low < -11, (state, low)
+        rig.until("e.state == %r" % state, 1000)
+
+
+def test_missing_diode_is_a_fault_and_the_contactor_stays_open(rig):
+    rig.ev("B")
+    rig.until("e.state == 'B'")
+    rig.call("!e.offer(16); e.allow(True)")
+    rig.until("e.pwm_duty != 100")
+    rig.ev("C", diode=False)
+    rig.until("'diode' in e.faults", 2000)
+    high, low = rig.call("b.pilot_levels()")
+    assert low > -10  # the low level follows the high one: about -5.6 V
+    assert not rig.call("e.relay_closed") and rig.chip.gpio(PINS["contactor"]) == 0
+
+
+def test_contactor_closes_only_in_c_and_opens_within_100_ms_when_the_ev_leaves_c(chip):
+    rig = Rig(chip, SESSION)
+    rig.ev("B")
+    rig.until("e.state == 'B'")
+    rig.call("!e.offer(16); e.allow(True)")
+    chip.run(ms=500)
+    assert chip.gpio(PINS["contactor"]) == 0  # B: offered, but no closing
+    charging(rig)
+    assert rig.call("e.faults") == []
+    chip.watch(PINS["contactor"])
+    for leave_to in ("B", "A"):
+        t0 = chip.t_us
+        rig.ev(leave_to)
+        chip.run(ms=150)
+        opened = [t for t, pin, level in chip.edges() if level == 0]
+        assert opened, "the contactor did not open"
+        latency_ms = (opened[0] - t0) / 1000
+        assert latency_ms <= 100, latency_ms
+        print("EV C -> %s: contactor open after %.1f ms" % (leave_to, latency_ms))
+        if leave_to == "B":
+            rig.until("e.state == 'B'")
+            rig.ev("C")
+            rig.until("e.relay_closed", 3000)
+
+
+def test_rcd_trip_opens_the_contactor_at_once(chip):
+    rig = Rig(chip, SESSION)
+    charging(rig)
+    chip.mirror(PINS["rcd_test"], None)
+    chip.watch(PINS["contactor"])
+    t0 = chip.t_us
+    chip.drive(PINS["rcd"], 1)  # the RCM module trips
+    chip.run(ms=5)
+    opened = [t for t, pin, level in chip.edges() if level == 0]
+    assert opened and (opened[0] - t0) < 1000, opened  # in the pin's IRQ: well under 1 ms
+    print("RCD trip -> contactor open after %.0f us" % (opened[0] - t0))
+    rig.until("'rcd' in e.faults")
+    assert chip.gpio(PINS["contactor"]) == 0
+
+
+@pytest.mark.parametrize("imp_per_kwh,count,width_us", [(1000, 40, 30000), (10000, 400, 5000)])
+def test_s0_pulses_at_22_kw_none_lost(chip, imp_per_kwh, count, width_us):
+    settings = {"hardware": dict(SESSION["hardware"], meter_imp_per_kwh=imp_per_kwh)}
+    rig = Rig(chip, settings)
+    charging(rig, 32)
+    power_w = 22000
+    period_us = round(3.6e12 / (imp_per_kwh * power_w))  # 163.6 ms / 16.4 ms
+    before = rig.call("b.meter_pulses()[0]")
+    wh0 = rig.call("e.energy_wh()")
+    chip_left.start = chip.t_us
+    chip.pulses(PINS["s0"], count, period_us, width_us, level=0)
+    chip.run(us=(count - 4) * period_us)
+    power = rig.call("e.power_w()")  # while the pulses still come
+    assert abs(power - power_w) < power_w * 0.01, power
+    chip.run(us=chip_left(chip, count, period_us))
+    assert rig.call("b.meter_pulses()[0]") - before == count
+    rig.until("e.energy_wh() - %d == %d" % (wh0, count * 1000 // imp_per_kwh), 1500)
+    assert rig.call("b._meter.rejected") == 0
+
+
+def chip_left(chip, count, period_us):
+    """Emulated time (us) from now to half a period after the train's last pulse."""
+    return max(0, int(chip_left.start + (count - 0.5) * period_us - chip.t_us))
+
+
+def test_watchdog_is_fed_while_the_agent_runs_and_resets_a_stalled_loop(chip):
+    config = ('{"charge_point_id": "CP-EMU-1", "csms_url": "ws://10.0.0.9:9000/ocpp", '
+              '"hardware": {"watchdog_ms": 3000}}')
+    chip.raw_exec("f = open('config.json', 'w'); f.write(%r); f.close()" % config)
+    chip.mirror(PINS["rcd_test"], PINS["rcd"])
+    chip.mirror(PINS["contactor"], PINS["contactor_fb"])
+    # the agent as main.py builds and runs it, with one test hook: a task that stalls the
+    # event loop (a busy loop that never yields) once a line "stall" arrives on the serial port
+    chip.raw_exec("import asyncio, select, sys, startup\n"
+                  "board, cp = startup.build()\n"
+                  "async def hook():\n"
+                  "    poll = select.poll()\n"
+                  "    poll.register(sys.stdin, select.POLLIN)\n"
+                  "    while not poll.poll(0):\n"
+                  "        await asyncio.sleep_ms(50)\n"
+                  "    print('hook: stalling')\n"
+                  "    while True:\n"
+                  "        pass\n"
+                  "async def agent():\n"
+                  "    asyncio.create_task(hook())\n"
+                  "    await cp.run()\n"
+                  "asyncio.run(agent())\n", wait=False)
+    chip.expect("watchdog armed, 3000 ms", ms=10000)
+    chip.run(ms=8000)  # more than twice the timeout: fed all along
+    assert [e for e in chip.events() if e["event"] == "reset"] == []
+    chip.write("stall\n")
+    chip.expect("hook: stalling", ms=1000)
+    t0 = chip.t_us
+    chip.run(ms=4000)
+    resets = [e for e in chip.events() if e["event"] == "reset"]
+    assert resets and resets[0]["reason"] == "watchdog", chip.events()
+    assert 0 < resets[0]["t_us"] - t0 <= 3100 * 1000
+    chip.wait_repl()
+    assert "WDT_RESET" in chip.raw_exec(
+        "import machine; print({machine.WDT_RESET: 'WDT_RESET', machine.PWRON_RESET: "
+        "'PWRON_RESET'}.get(machine.reset_cause(), machine.reset_cause()))")
