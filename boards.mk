@@ -107,3 +107,36 @@ test-image: $(STAMP)
 	MICROPY_DIR=<a micropython clone> first" >&2; exit 2; }
 	AGENT_MICROPYTHON=$(abspath $(IMAGE)) $(PY) -m pytest host_tests/integration \
 	  host_tests/test_firmware_images.py
+
+## make test-rp2: the board code and the EVSE layer on an emulated RP2040 (host_tests/rp2): the
+## image of make firmware BOARD=rpi_pico under rp2040js (Node.js; pinned in
+## tools/rp2emu/package-lock.json, installed into tools/rp2emu/node_modules) with the project's
+## own boot ROM (tools/rp2emu/bootrom.*, built with arm-none-eabi-gcc). make test runs the same
+## tests when all that is present, and skips them naming what is missing.
+RP2EMU := tools/rp2emu
+RP2_IMAGE := build/firmware/rpi_pico/obj/firmware.bin
+ROM_CFLAGS := -mcpu=cortex-m0plus -mthumb -Os -ffreestanding -fno-builtin \
+	-fno-tree-loop-distribute-patterns -ffunction-sections -fdata-sections -nostartfiles \
+	-Wall -Wextra -Wno-unused-function
+.PHONY: test-rp2 rp2emu
+$(RP2EMU)/node_modules/.installed: $(RP2EMU)/package.json $(RP2EMU)/package-lock.json
+	@command -v npm >/dev/null || { echo "rp2emu: no npm (Debian: apt-get install nodejs \
+	npm)" >&2; exit 2; }
+	npm ci --prefix $(RP2EMU) --no-audit --no-fund
+	touch $@
+
+build/rp2emu/bootrom.bin: $(RP2EMU)/bootrom.S $(RP2EMU)/bootrom.c $(RP2EMU)/bootrom.ld
+	@command -v arm-none-eabi-gcc >/dev/null || { echo "rp2emu: no arm-none-eabi-gcc (Debian: \
+	apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)" >&2; exit 2; }
+	mkdir -p build/rp2emu
+	arm-none-eabi-gcc $(ROM_CFLAGS) -T $(RP2EMU)/bootrom.ld -o build/rp2emu/bootrom.elf \
+	  $(RP2EMU)/bootrom.S $(RP2EMU)/bootrom.c -Wl,--gc-sections -lm -lgcc
+	arm-none-eabi-objcopy -O binary build/rp2emu/bootrom.elf $@
+	@echo "rp2emu: boot ROM $$(stat -c %s $@) bytes of 16384"
+
+rp2emu: $(RP2EMU)/node_modules/.installed build/rp2emu/bootrom.bin
+
+test-rp2: $(STAMP) rp2emu
+	@[ -f $(RP2_IMAGE) ] || { echo "test-rp2: no $(RP2_IMAGE): make firmware BOARD=rpi_pico \
+	MICROPY_DIR=<a micropython v1.28 tree> first" >&2; exit 2; }
+	$(PY) -m pytest host_tests/rp2

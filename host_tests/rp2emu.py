@@ -202,3 +202,11 @@ class Rp2Emulator:
     def mirror(self, source, target, invert=False):
         """Input pin ``target`` follows output pin ``source`` (None: it stops following)."""
         self._request("mirror", **{"from": source, "to": target, "invert": invert})
+
+    def card_reader(self, spi, cs):
+        """An MFRC522 on SPI bus ``spi`` (0/1) with chip select on GPIO ``cs``."""
+        self._request("mfrc522", spi=spi, cs=cs)
+
+    def card(self, uid_hex):
+        """An ISO 14443-A card with this UID (hex) in the reader's field; None: no card."""
+        return self._request("card", uid=uid_hex)["frames"]

@@ -1,7 +1,7 @@
 """make bench: the agent's figures, measured as users run it; prints them, asserts nothing.
 
     .venv/bin/python tools/bench.py [--quick]
-                                    [--only heap|rpc|smart|list|crypto|latency|bundle|images]
+                                    [--only heap|rpc|smart|list|crypto|latency|bundle|images|rp2]
 
 The agent is tools/unix-agent on the compiled unix bundle (build/unix-bench, AGENT_MODULES),
 against tools/csms's CentralSystemThread in this process, its EV driven over the simulator
@@ -36,6 +36,11 @@ control port. Figures:
            time (tools/mp_cache_bench.py); the heap a TLS client session holds and the smallest
            heap its handshake fits in, RSA-2048 and P-256 servers (tools/mp_tls_bench.py).
            Absent images are named and skipped.
+  rp2      on the emulated RP2040 (the image of make firmware BOARD=rpi_pico, make test-rp2's
+           emulator; tools/rp2_bench.py), in the chip's own time at 125 MHz: the contactor's
+           opening after the EV leaves C (pin edge), the EVSE control step, a 16 KB WebSocket
+           mask (viper and plain), a day's composite schedule of three profiles, json.loads of
+           a 4 KB SetChargingProfile frame. Skipped, with the reason, without an image.
 
 AGENT_MICROPYTHON=path runs every section on that MicroPython binary instead of the pinned
 unix port (tools/unix-agent honours it: e.g. the 32-bit frozen image).
@@ -955,7 +960,7 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true",
                     help="fewer repetitions and a narrower bisect (a smoke run)")
     ap.add_argument("--only", choices=("heap", "latency", "rpc", "smart", "list", "crypto",
-                                       "bundle", "images"),
+                                       "bundle", "images", "rp2"),
                     help="one section")
     ap.add_argument("--heap-range", metavar="LO:HI",
                     help="bisect between these heaps in k (default 96:320, quick 160:224)")
@@ -971,7 +976,7 @@ def main(argv=None):
         lo_k, hi_k = (int(x) for x in args.heap_range.lower().replace("k", "").split(":"))
     reps = args.reps or (3 if args.quick else 10)
     sections = [args.only] if args.only else ["bundle", "heap", "rpc", "smart", "list",
-                                              "crypto", "latency", "images"]
+                                              "crypto", "latency", "images", "rp2"]
 
     def out(text=""):
         print(text, flush=True)
@@ -1032,6 +1037,13 @@ def main(argv=None):
         report["images"], why = image_figures(args.quick, out)
         broken += why
         print_images(report["images"], out)
+    if "rp2" in sections:
+        out("\n== On the emulated RP2040 (make firmware BOARD=rpi_pico; tools/rp2_bench.py)")
+        import rp2_bench
+
+        report["rp2"], why = rp2_bench.rp2_figures(args.quick, out)
+        broken += why
+        rp2_bench.print_rp2(report["rp2"], out)
     report["seconds"] = round(time.monotonic() - started, 1)
     report["broken"] = broken
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)

@@ -60,8 +60,12 @@ async def _serve(ns):
 async def _main():
     b = board_module.Board(SETTINGS, log=_log)
     e = Evse(b, Store(_dir("/rig")), log=_log)
-    ns = {"b": b, "e": e, "gc": gc, "time": time, "asyncio": asyncio}
+    cards = []  # idTags the card reader reported, as start-up's on_card would get them
+    b.on_card = lambda tag, connector=None: cards.append(tag)
+    ns = {"b": b, "e": e, "cards": cards, "gc": gc, "time": time, "asyncio": asyncio}
     asyncio.create_task(e.run())
+    if b.cards is not None:
+        asyncio.create_task(b.cards.run())
     print("rig: ready")
     await _serve(ns)
 

@@ -7,7 +7,7 @@ Times are the chip's own (its clock at 125 MHz), the same on every host.
 """
 import pytest
 
-from conftest import PINS, Rig
+from rp2rig import PINS, Rig
 
 SESSION = {"hardware": {"max_current_a": 32, "phases": 3}}
 
@@ -187,3 +187,24 @@ def test_watchdog_is_fed_while_the_agent_runs_and_resets_a_stalled_loop(chip):
     assert "WDT_RESET" in chip.raw_exec(
         "import machine; print({machine.WDT_RESET: 'WDT_RESET', machine.PWRON_RESET: "
         "'PWRON_RESET'}.get(machine.reset_cause(), machine.reset_cause()))")
+
+
+def test_mfrc522_card_uids_over_spi_as_upper_case_hex(rig):
+    chip = rig.chip
+    assert rig.call("b.cards is not None")  # VersionReg answered over SPI0: the reader is on
+    assert "no MFRC522 answers" not in chip.output
+    chip.card("04a2b3c4d5e680")  # a 7-byte UID (NTAG, DESFire): two cascade levels
+    rig.until("len(cards) == 1", 1000)
+    assert rig.call("cards") == ["04A2B3C4D5E680"]
+    chip.run(ms=1500)  # still in the field, halted: reported once per presentation
+    assert rig.call("cards") == ["04A2B3C4D5E680"]
+    chip.card(None)
+    chip.run(ms=600)
+    chip.card("deadbeef")  # a 4-byte UID (MIFARE Classic)
+    rig.until("len(cards) == 2", 1000)
+    chip.card(None)
+    chip.run(ms=600)
+    frames = chip.card("04a2b3c4d5e680")  # the first card again: a new presentation
+    rig.until("len(cards) == 3", 1000)
+    assert rig.call("cards") == ["04A2B3C4D5E680", "DEADBEEF", "04A2B3C4D5E680"]
+    assert rig.call("b.cards.reads") == 3 and frames > 10

@@ -22,6 +22,9 @@
 //   pwm      {slice}           top, div, cc, csr, enabled, freq_hz and each channel's duty
 //   mirror   {from, to, invert?} input `to` follows output `from` (a contactor's auxiliary
 //                              contact, an RCD module's test winding); `to` null: stop
+//   mfrc522  {spi, cs}          an MFRC522 card reader on SPI `spi` with chip select `cs`
+//                              (mfrc522.mjs; kept across resets)
+//   card     {uid}             a card (UID hex) into the reader's field; uid null: none
 //   edges    {pins}            start recording level changes of these pins
 //   take_edges {}              the recorded changes [t_us, pin, level] since the last take
 //   events   {}                resets and breakpoints so far
@@ -32,6 +35,7 @@
 import { readFileSync } from 'fs';
 import { createInterface } from 'readline';
 import { RP2040, USBCDC, GPIOPinState, ConsoleLogger, LogLevel } from 'rp2040js';
+import { Mfrc522 } from './mfrc522.mjs';
 
 const args = {};
 for (let i = 2; i < process.argv.length; i += 2) {
@@ -51,6 +55,7 @@ const adcFollow = new Map(); // channel -> {pin, high, low}
 const adcSteady = new Map(); // channel -> raw 12-bit value
 const drives = new Map(); // pin -> level driven by the tests (kept across a reset)
 const mirrors = new Map(); // output pin -> {to, invert}
+let reader = null; // {model: Mfrc522, spi, cs}
 let watched = new Set();
 let edgeLog = [];
 let flash = null; // carried across resets
@@ -122,8 +127,12 @@ function boot() {
       if (m) {
         drive(m.to, level ^ m.invert);
       }
+      if (reader && pin === reader.cs) {
+        reader.model.select(level === 0);
+      }
     });
   }
+  if (reader) attachReader();
   cdc = new USBCDC(mcu.usbCtrl);
   cdc.onSerialData = (buffer) => {
     const text = Buffer.from(buffer).toString('latin1');
@@ -195,6 +204,11 @@ function pwmState(index) {
   };
 }
 
+function attachReader() {
+  const spi = mcu.spi[reader.spi];
+  spi.onTransmit = (value) => spi.completeTransmit(reader.model.transfer(value));
+}
+
 function drive(pin, level) {
   drives.set(pin, level);
   mcu.gpio[pin].setInputValue(!!level);
@@ -263,6 +277,14 @@ function handle(req) {
       }
       return {};
     }
+    case 'mfrc522':
+      reader = { model: new Mfrc522(), spi: req.spi, cs: req.cs };
+      attachReader();
+      return {};
+    case 'card':
+      reader.model.removeAll();
+      if (req.uid !== null) reader.model.present([...Buffer.from(req.uid, 'hex')]);
+      return { frames: reader.model.frames };
     case 'pulses':
       pulses(req);
       return {};
@@ -287,7 +309,9 @@ function handle(req) {
     case 'events':
       return { events };
     case 'flash':
-      return { hex: Buffer.from(flash.subarray(req.offset, req.offset + req.length)).toString('hex') };
+      return {
+        hex: Buffer.from(flash.subarray(req.offset, req.offset + req.length)).toString('hex'),
+      };
     case 'quit':
       process.exit(0);
     default:
