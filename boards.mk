@@ -108,7 +108,7 @@ test-image: $(STAMP)
 	AGENT_MICROPYTHON=$(abspath $(IMAGE)) $(PY) -m pytest host_tests/integration \
 	  host_tests/test_firmware_images.py
 
-## make test-rp2: the board code and the EVSE layer on an emulated RP2040 (host_tests/rp2): the
+## make test-rp2: the board code and the EVSE layer on an emulated RP2040 (host_tests/rp2040): the
 ## image of make firmware BOARD=rpi_pico under rp2040js (Node.js; pinned in
 ## tools/rp2emu/package-lock.json, installed into tools/rp2emu/node_modules) with the project's
 ## own boot ROM (tools/rp2emu/bootrom.*, built with arm-none-eabi-gcc). make test runs the same
@@ -139,4 +139,4 @@ rp2emu: $(RP2EMU)/node_modules/.installed build/rp2emu/bootrom.bin
 test-rp2: $(STAMP) rp2emu
 	@[ -f $(RP2_IMAGE) ] || { echo "test-rp2: no $(RP2_IMAGE): make firmware BOARD=rpi_pico \
 	MICROPY_DIR=<a micropython v1.28 tree> first" >&2; exit 2; }
-	$(PY) -m pytest host_tests/rp2
+	$(PY) -m pytest host_tests/rp2040

@@ -10,7 +10,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "host_tests"))
-sys.path.insert(0, os.path.join(ROOT, "host_tests", "rp2"))
+sys.path.insert(0, os.path.join(ROOT, "host_tests", "rp2040"))
 
 # On the chip: each figure as "fig <name> <min us> <median us> <max us> <n>".
 _TIMINGS = r"""
@@ -51,6 +51,9 @@ groups = ([[profile(1, "ChargePointMaxProfile", 0, T0, 24, 3600, 320)]],
           [[profile(2, "TxProfile", 1, T0 + 600, 32, 900, 250)],
            [profile(3, "TxDefaultProfile", 0, T0, 24, 3600, 160)]])
 fig("composite_schedule_24h", lambda: schedule.composite(groups, T0, 86400, T0, 230, 3, 32), N)
+# what a period boundary costs the control side: the limit in force and the next change
+fig("schedule_limit_at", lambda: (schedule.limit_at(groups, T0 + 5000, T0, 230, 3, 32),
+                                  schedule.next_change_of(groups, T0 + 5000, T0)), N)
 
 frame = json.dumps([2, "4f1c7d2a-1", "SetChargingProfile", {
     "connectorId": 1, "csChargingProfiles": {"chargingProfileId": 7, "stackLevel": 1, "chargingProfilePurpose": "TxDefaultProfile",
@@ -127,7 +130,8 @@ def print_rp2(report, out):
     for name, label in (("evse_step", "EVSE control step (incl. 1.1 ms pilot window)"),
                         ("ws_mask_16k_viper", "WebSocket mask, 16 KB (viper)"),
                         ("ws_mask_16k_python", "WebSocket mask, 16 KB (plain Python)"),
-                        ("composite_schedule_24h", "composite schedule, 24 h, 3 profiles")):
+                        ("composite_schedule_24h", "composite schedule, 24 h, 3 profiles"),
+                        ("schedule_limit_at", "limit in force + next change, 3 profiles")):
         if name in report:
             f = report[name]
             out("  %-46s %7d us %7d us %7d us %4d" % (label, f["min"], f["median"],

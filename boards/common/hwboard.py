@@ -79,7 +79,7 @@ class HardwareOutlet:
             _number(cal, k, 0, 0, 65535, "hardware.pilot_cal")
         pwm = machine.PWM(Pin(pins["pilot_pwm"], Pin.OUT), freq=FREQ_HZ, duty_u16=65535)
         self._pilot = PilotFrontEnd(pwm, port._analog(pins["pilot_adc"], key + ".pilot_adc"),
-                                    cal)
+                                    cal, port._capture(pins["pilot_adc"]))
 
         s0 = pins["s0"]
         self._meter = None
@@ -342,6 +342,11 @@ class HardwareBoard(HardwareOutlet):
     def _adc_read(self, pin):
         """fn() -> 0..65535 for the ADC on ``pin``."""
         raise NotImplementedError
+
+    def _capture(self, pin):
+        """A hardware-paced sampler of the ADC on ``pin`` for the pilot (PilotFrontEnd's
+        ``capture``), or None: the interpreter paces the samples."""
+        return None
 
     def _s0(self, pin, debounce_ms, unit=0):
         """The S0 pulse counter of outlet unit + 1: an object with pulses() -> (count,

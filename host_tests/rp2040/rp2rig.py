@@ -1,4 +1,4 @@
-"""The test side of host_tests/rp2/rig.py: the EV, the wiring around the board, and a line
+"""The test side of host_tests/rp2040/rig.py: the EV, the wiring around the board, and a line
 protocol to look inside the chip while its loop runs (used by the tests and tools/rp2_bench.py).
 """
 import ast
@@ -30,7 +30,7 @@ PILOT_ADC_CHANNEL = 0  # GP26
 
 
 class Rig:
-    """host_tests/rp2/rig.py running on ``chip``: the board from ``settings`` and an Evse."""
+    """host_tests/rp2040/rig.py running on ``chip``: the board from ``settings`` and an Evse."""
 
     def __init__(self, chip, settings):
         self.chip = chip

@@ -1,4 +1,4 @@
-# Runs on the emulated RP2040 (sent by host_tests/rp2/conftest.py through the raw REPL): the
+# Runs on the emulated RP2040 (sent by host_tests/rp2040/conftest.py through the raw REPL): the
 # rp2 board code and the EVSE controller as start-up builds them, running in asyncio, and a
 # line protocol on the serial port so the test can look inside while the loop runs:
 #     host -> chip   "<n> <python expression or !statement>\n"

@@ -7,7 +7,12 @@ Times are the chip's own (its clock at 125 MHz), the same on every host.
 """
 import pytest
 
-from rp2rig import PINS, Rig
+from rp2rig import PINS, Rig, pilot_world
+
+
+def pilot_counts(state, sign):
+    """read_u16 counts of the pilot's high (sign 1) or low (-1) level with the EV in state."""
+    return pilot_world.counts(pilot_world.cp_volts(sign * pilot_world.V_DRIVE, state))
 
 SESSION = {"hardware": {"max_current_a": 32, "phases": 3}}
 
@@ -72,6 +77,28 @@ def test_ev_resistances_through_the_divider_give_the_pilot_states(rig):
         assert abs(high - expected[state]) < 0.15, (state, high)
         assert rig.call("pilot.diode_ok(%r)" % low) and low < -11, (state, low)
         rig.until("e.state == %r" % state, 1000)
+
+
+def test_the_pilot_window_is_paced_by_the_adc_and_moved_by_dma(rig):
+    # the rp2 board's capture: the ADC's free-running mode into a DMA channel, 12-bit samples
+    rig.ev("B")
+    rig.call("!e.offer(16); e.allow(True)")
+    rig.until("e.pwm_duty != 100")
+    rig.ev("C")
+    rig.call("!from array import array; raw = array('H', bytes(200))")  # not the loop's buffer
+    assert rig.call("b._pilot._capture(raw, 100, 11)") == 4
+    raw = rig.call("list(raw)")
+    high, low = (round(pilot_counts("C", sign) * 4095 / 65535) for sign in (1, -1))  # 12-bit
+    assert set(raw) <= {high, low} and raw.count(high) and raw.count(low), raw
+    # about a quarter of the 1.1 ms window is the 26.7 % high part
+    assert 18 <= raw.count(high) <= 36, raw.count(high)
+    with_dma = rig.call("b.pilot_levels()")
+    # the interpreter's own pacing, as on a port without such a capture: the same levels
+    rig.call("!cap = b._pilot._capture; b._pilot._capture = None")
+    paced = rig.call("b.pilot_levels()")
+    rig.call("!b._pilot._capture = cap")
+    assert abs(with_dma[0] - paced[0]) < 0.05 and abs(with_dma[1] - paced[1]) < 0.05
+    assert rig.call("e.faults") == []
 
 
 def test_missing_diode_is_a_fault_and_the_contactor_stays_open(rig):
