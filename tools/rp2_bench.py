@@ -17,7 +17,6 @@ _TIMINGS = r"""
 import gc, json, sys, time
 __import__("ocpp.core.ws.mask")  # the package keeps only the function; its module, here
 _m = sys.modules["ocpp.core.ws.mask"]
-from ocpp.model import schedule
 
 def fig(name, fn, n):
     t = []
@@ -38,18 +37,7 @@ fig("ws_mask_16k_" + ("viper" if mask is not _m.mask_py else "python"),
     lambda: mask(buf, 0, len(buf), key, 0), N)
 fig("ws_mask_16k_python", lambda: _m.mask_py(buf, 0, len(buf), key, 0), 1)
 
-def profile(pid, purpose, stack, start, n, step, first):
-    per = []
-    for i in range(n):
-        per += [i * step, first - 10 * (i % 7), 0]
-    return {"id": pid, "purpose": purpose, "stack": stack, "connector": 1, "tx": None,
-            "kind": "Absolute", "recur": None, "from": None, "to": None, "start": start,
-            "duration": n * step, "unit": "A", "min": None, "periods": per}
-
-T0 = 800000000
-groups = ([[profile(1, "ChargePointMaxProfile", 0, T0, 24, 3600, 320)]],
-          [[profile(2, "TxProfile", 1, T0 + 600, 32, 900, 250)],
-           [profile(3, "TxDefaultProfile", 0, T0, 24, 3600, 160)]])
+exec(SCHEDULE_SRC)
 fig("composite_schedule_24h", lambda: schedule.composite(groups, T0, 86400, T0, 230, 3, 32), N)
 # what a period boundary costs the control side: the limit in force and the next change
 fig("schedule_limit_at", lambda: (schedule.limit_at(groups, T0 + 5000, T0, 230, 3, 32),
@@ -74,7 +62,7 @@ def rp2_figures(quick, out):
     if why:
         out("  skipped: " + why)
         return {"skipped": why}, []
-    from rp2rig import PINS, Rig
+    from rp2rig import PINS, SCHEDULE_SRC, Rig
 
     n = 5 if quick else 21
     chip = rp2emu.Rp2Emulator.start()
@@ -102,7 +90,7 @@ def rp2_figures(quick, out):
         opens.sort()
         figures["contactor_open_ms"] = {"min": opens[0], "median": opens[len(opens) // 2],
                                         "max": opens[-1], "n": len(opens)}
-        src = _TIMINGS.replace("N)", "%d)" % n)
+        src = _TIMINGS.replace("N)", "%d)" % n).replace("exec(SCHEDULE_SRC)", SCHEDULE_SRC)
         # the rig's namespace has b and e; run the timing code in it, line protocol aside
         rig.call("!exec(%r, globals())" % src, ms=600000)
         for line in chip.output.splitlines():

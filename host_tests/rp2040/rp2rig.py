@@ -28,6 +28,26 @@ PINS = {"pilot_pwm": 16, "pilot_adc": 26, "contactor": 15, "contactor_fb": 14, "
 RFID_SPI = 0  # the board's card reader is on SPI0 (GP2-GP4)
 PILOT_ADC_CHANNEL = 0  # GP26
 
+# On the chip: three charging profiles as ocpp/model/schedule.py keeps them (a
+# ChargePointMaxProfile and a TxDefaultProfile of 24 hourly periods, a TxProfile of 32
+# quarter-hours) in `groups`, from T0: a day's composite schedule has some 80 moments.
+SCHEDULE_SRC = r"""
+from ocpp.model import schedule
+
+def profile(pid, purpose, stack, start, n, step, first):
+    per = []
+    for i in range(n):
+        per += [i * step, first - 10 * (i % 7), 0]
+    return {"id": pid, "purpose": purpose, "stack": stack, "connector": 1, "tx": None,
+            "kind": "Absolute", "recur": None, "from": None, "to": None, "start": start,
+            "duration": n * step, "unit": "A", "min": None, "periods": per}
+
+T0 = 800000000
+groups = ([[profile(1, "ChargePointMaxProfile", 0, T0, 24, 3600, 320)]],
+          [[profile(2, "TxProfile", 1, T0 + 600, 32, 900, 250)],
+           [profile(3, "TxDefaultProfile", 0, T0, 24, 3600, 160)]])
+"""
+
 
 class Rig:
     """host_tests/rp2040/rig.py running on ``chip``: the board from ``settings`` and an Evse."""

@@ -5,9 +5,36 @@ rp2040js models them. No fake `machine`: every level read here is a register of 
 
 Times are the chip's own (its clock at 125 MHz), the same on every host.
 """
+import os
+import sys
+
 import pytest
 
-from rp2rig import PINS, Rig, pilot_world
+HERE = os.path.dirname(os.path.abspath(__file__))
+for _p in (HERE, os.path.dirname(HERE)):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+import rp2emu  # noqa: E402
+from rp2rig import PINS, SCHEDULE_SRC, Rig, pilot_world  # noqa: E402
+
+# No conftest.py here: the other tests import host_tests/conftest.py by that name.
+pytestmark = pytest.mark.skipif(rp2emu.missing() is not None, reason=str(rp2emu.missing()))
+
+
+@pytest.fixture
+def chip():
+    """A fresh emulated RP2040 booted into the image's REPL; no Traceback may reach its
+    serial port."""
+    c = rp2emu.Rp2Emulator.start()
+    yield c
+    c.close()
+    assert "Traceback" not in c.output, c.output[-3000:]
+
+
+@pytest.fixture
+def rig(chip):
+    return Rig(chip, {})
 
 
 def pilot_counts(state, sign):
@@ -136,6 +163,34 @@ def test_contactor_closes_only_in_c_and_opens_within_100_ms_when_the_ev_leaves_c
             rig.until("e.state == 'B'")
             rig.ev("C")
             rig.until("e.relay_closed", 3000)
+
+
+def test_a_day_s_composite_schedule_being_worked_out_does_not_hold_up_the_contactor(chip):
+    # GetCompositeSchedule's work (ocpp/model/profiles.py) as the agent does it: a moment at a
+    # time, yielding to the event loop in between; meanwhile the EV leaves C
+    rig = Rig(chip, SESSION)
+    charging(rig)
+    rig.call("!exec(%r)" % (SCHEDULE_SRC + WORKER_SRC))
+    chip.watch(PINS["contactor"])
+    rig.call("!asyncio.create_task(work())")
+    chip.run(ms=20)
+    t0 = chip.t_us
+    rig.ev("B")
+    chip.run(ms=150)
+    opened = [t for t, pin, level in chip.edges() if level == 0]
+    assert opened and (opened[0] - t0) / 1000 <= 100, opened
+    rig.until("len(done) == 1", 2000)  # the schedule was still worked out, in full
+    assert rig.call("len(done[0])") > 40  # periods where the limit changes
+
+
+WORKER_SRC = """
+done = []
+async def work():
+    out = []
+    for _ in schedule.composite_steps(groups, T0, 86400, T0, 230, 3, 32, "A", out):
+        await asyncio.sleep_ms(0)
+    done.append(out)
+"""
 
 
 def test_rcd_trip_opens_the_contactor_at_once(chip):

@@ -366,9 +366,10 @@ def _give(smart, c, amps, now):
 
 
 # -- GetCompositeSchedule ----------------------------------------------------------------------
-def composite(cp, n, duration, unit):
+async def composite(cp, n, duration, unit):
     """GetCompositeSchedule's answer for connector n (0: the charge point) from now. The
-    records that concern it are all read for this (about 1 KB each on a 64-bit port)."""
+    records that concern it are all read for this (about 1 KB each on a 64-bit port); the
+    schedule is worked out a moment at a time, yielding to the event loop in between."""
     sched = cache.use("model.schedule")
     now = cp.clock.now()
     c = cp.connector(n) if n else cp.connectors[0]
@@ -394,7 +395,10 @@ def composite(cp, n, duration, unit):
         max_a = sum(x.evse.max_current_a for x in cp.connectors)
         groups = ([records(CP_MAX)],)
     unit = unit or "A"
-    periods = sched.composite(groups, now, duration, start, volts, phases, max_a, unit)
+    periods = []
+    for _ in sched.composite_steps(groups, now, duration, start, volts, phases, max_a, unit,
+                                   periods):
+        await asyncio.sleep_ms(0)
     out = []
     for p in periods:
         d = {"startPeriod": p[0], "limit": p[1]}

@@ -16,7 +16,7 @@ async def handle(cp, payload):
     if not 0 <= n <= cp.n:
         return {"status": "Rejected"}
     try:
-        return cache.use("model.profiles").composite(cp, n, payload["duration"],
-                                                     payload.get("chargingRateUnit"))
+        return await cache.use("model.profiles").composite(cp, n, payload["duration"],
+                                                           payload.get("chargingRateUnit"))
     finally:
         cache.done("model.profiles")
