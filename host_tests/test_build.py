@@ -201,17 +201,42 @@ def test_the_same_call_passes_on_the_port_that_has_it(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def test_validate_and_validate_text_number_the_texts_alike():
-    """validate.py and validate_text.py each define the text numbers as private consts (a const
-    shared through an import would load the other module): every name both define must agree."""
-    def consts(rel):
+def test_the_validation_texts_are_numbered_once_and_in_their_order():
+    """validate/__init__.py numbers the texts of validate/text.py (loaded only for an invalid
+    payload, so the numbers cannot be imported from it): text.py defines none of them, and each
+    number names the text it means in text.py's _TEXTS."""
+    def read(rel):
         with open(os.path.join(ROOT, "firmware", "ocpp", "core", "validate", rel)) as f:
-            return dict(re.findall(r"^(_[A-Z0-9_]+) = const\((\d+)\)", f.read(), re.M))
+            return f.read()
 
-    a, b = consts("__init__.py"), consts("text.py")
-    shared = set(a) & set(b)
-    assert len(shared) >= 5, shared  # the regex still finds them
-    assert {k: a[k] for k in shared} == {k: b[k] for k in shared}
+    numbers = {k: int(v) for k, v in re.findall(r"^(_[CWT]_[A-Z0-9_]+) = const\((\d+)\)",
+                                                  read("__init__.py"), re.M)}
+    text = read("text.py")
+    assert not re.findall(r"^_[CWT]_[A-Z0-9_]+ = const", text, re.M)
+    words = eval(re.search(r"^_TEXTS = (\(.*?\))$", text, re.M | re.S).group(1)).split("|")
+    meant = {"_C_FORMATION": "FormationViolation", "_W_OBJECT": "object",
+             "_W_STRING": "string", "_W_INTEGER": "integer", "_W_NUMBER": "number",
+             "_W_BOOLEAN": "boolean", "_W_ARRAY": "array", "_W_NULL": "null",
+             "_W_OTHER": "non-JSON value", "_W_PAYLOAD": "a JSON object",
+             "_T_NAME_TYPE": "field name is not", "_T_UNKNOWN": "unknown field",
+             "_T_CODE": "no validator", "_T_MISSING": "required field", "_T_FEWER": "fewer than",
+             "_T_MORE": "more than %d items", "_T_EXPECTED": "expected %s",
+             "_T_LONGER": "longer than", "_T_DATETIME": "not an ISO 8601",
+             "_T_ENUM": "value \"%s\"", "_T_FINITE": "not a finite", "_T_DECIMAL": "more than one",
+             "_T_BELOW": "below the minimum", "_T_ABOVE": "above the maximum"}
+    assert set(meant) == set(numbers), set(meant) ^ set(numbers)
+    for name, start in meant.items():
+        assert words[numbers[name]].startswith(start), (name, words[numbers[name]])
+
+
+def test_websocket_opcodes_are_defined_once():
+    """The resident client (ws/__init__.py) defines RFC 6455's opcodes; the parts loaded on
+    demand use its public names rather than consts of their own."""
+    ws_dir = os.path.join(ROOT, "firmware", "ocpp", "core", "ws")
+    for f in os.listdir(ws_dir):
+        if f.endswith(".py") and f != "__init__.py":
+            with open(os.path.join(ws_dir, f)) as fh:
+                assert not re.findall(r"_OP_[A-Z]+ = const|0x[0-9A]\b.*# opcode", fh.read()), f
 
 
 def test_a_module_loaded_through_the_cache_is_never_imported_by_a_statement():

@@ -694,8 +694,10 @@ def test_only_the_open_link_code_stays_loaded():
 
 
 def test_unknown_attributes_load_nothing():
-    for name in ("CLOSE_WAIT_MS", "OP_TEXT", "nothing_here"):
+    for name in ("CLOSE_WAIT_MS", "OP_UNKNOWN", "nothing_here"):
         raises(AttributeError, getattr, ws, name)
+    # the opcodes are the client's own public names (its on-demand parts use them)
+    assert (ws.OP_CONT, ws.OP_TEXT, ws.OP_CLOSE, ws.OP_PONG) == (0, 1, 8, 10)
     assert not hasattr(ws, "tls")
     assert loaded() == []
 

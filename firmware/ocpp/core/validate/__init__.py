@@ -76,9 +76,9 @@ _REQUIRED = const(0x10)
 _TYPE = const(0x0F)
 
 
-# Text numbers of ocpp/core/validate/text.py (the same numbers are defined there): the CALLERROR
-# codes, the JSON type names, then the texts of each code in turn, so a text's number tells its
-# code (validate()).
+# Text numbers: the order of _TEXTS in ocpp/core/validate/text.py (which holds no number of its
+# own): the CALLERROR codes, the JSON type names, then the texts of each code in turn, so a
+# text's number tells its code (validate()).
 _C_FORMATION = const(0)  # CALLERROR codes
 _W_OBJECT = const(4)  # JSON type names
 _W_STRING = const(5)
@@ -86,6 +86,8 @@ _W_INTEGER = const(6)
 _W_NUMBER = const(7)
 _W_BOOLEAN = const(8)
 _W_ARRAY = const(9)
+_W_NULL = const(10)
+_W_OTHER = const(11)
 _W_PAYLOAD = const(12)
 _T_NAME_TYPE = const(13)  # FormationViolation
 _T_UNKNOWN = const(14)
@@ -359,5 +361,26 @@ def _d2(b, i):
 # -- descriptions ---------------------------------------------------------------------------------
 def _fail(n, arg=None, path=""):
     # Only an invalid payload needs words: ocpp/core/validate/text.py is loaded for it (validate()
-    # drops it again).
+    # drops it again). "expected X, got Y" goes as the two words' numbers.
+    if n == _T_EXPECTED:
+        arg = (arg[0], _json_word(arg[1]))
     return cache.use("core.validate.text").fail(n, arg, path)
+
+
+def _json_word(v):
+    # the number of the word naming v's JSON type
+    if v is None:
+        return _W_NULL
+    if isinstance(v, bool):
+        return _W_BOOLEAN
+    if isinstance(v, int):
+        return _W_INTEGER
+    if isinstance(v, float):
+        return _W_NUMBER
+    if isinstance(v, str):
+        return _W_STRING
+    if isinstance(v, list):
+        return _W_ARRAY
+    if isinstance(v, dict):
+        return _W_OBJECT
+    return _W_OTHER

@@ -47,12 +47,13 @@ from micropython import const
 
 from ocpp.core import cache
 
-_OP_CONT = const(0x0)
-_OP_TEXT = const(0x1)
-_OP_BINARY = const(0x2)
-_OP_CLOSE = const(0x8)
-_OP_PING = const(0x9)
-_OP_PONG = const(0xA)
+# RFC 6455 section 5.2 opcodes, for the on-demand parts too (pieces, closing): defined here only
+OP_CONT = _OP_CONT = const(0x0)
+OP_TEXT = _OP_TEXT = const(0x1)
+OP_BINARY = _OP_BINARY = const(0x2)
+OP_CLOSE = _OP_CLOSE = const(0x8)
+OP_PING = _OP_PING = const(0x9)
+OP_PONG = _OP_PONG = const(0xA)
 
 TX_CHUNK = _TX_CHUNK = const(512)  # payload bytes masked and written at a time
 TX_HEAD = _TX_HEAD = const(14)  # the longest client frame header; the first payload byte follows

@@ -17,7 +17,6 @@ from ocpp.core.ws import MessageTooBig, WebSocketError
 
 CLOSE_WAIT_MS = const(2000)  # how long a close waits to send its frame and for the server's
 
-_OP_CLOSE = const(0x8)
 _CLOSE_PROTOCOL_ERROR = const(1002)
 _CLOSE_NO_STATUS = const(1005)  # never sent: "the close frame had no code"
 _CLOSE_INVALID_DATA = const(1007)
@@ -126,7 +125,7 @@ def _bad_header(h):
         return "reserved bits set (no extension negotiated)"
     if h[1] & 0x80:
         return "masked frame from the server"
-    if op > 0xA or 0x2 < op < _OP_CLOSE:
+    if op > ws.OP_PONG or ws.OP_BINARY < op < ws.OP_CLOSE:
         return "unknown opcode %d" % op
     return "control frame fragmented or over 125 bytes"
 
@@ -177,9 +176,9 @@ async def _broke(sock, how, e):
 
 async def _send_close(sock, code, reason):
     if code is None:
-        await sock.send_frame(_OP_CLOSE, b"")
+        await sock.send_frame(ws.OP_CLOSE, b"")
     else:
-        await sock.send_frame(_OP_CLOSE, struct.pack(">H", code) + reason.encode())
+        await sock.send_frame(ws.OP_CLOSE, struct.pack(">H", code) + reason.encode())
 
 
 def valid_close_code(code):

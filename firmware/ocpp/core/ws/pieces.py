@@ -8,12 +8,7 @@ even a pong) comes between its fragments.
 """
 import asyncio
 
-from micropython import const
-
 from ocpp.core import cache, ws
-
-_OP_TEXT = const(0x1)
-_OP_CONT = const(0x0)
 
 
 async def send(sock, pieces):
@@ -24,7 +19,7 @@ async def send(sock, pieces):
     async with sock.lock:
         if sock.state != ws.OPEN:
             raise ws.WebSocketError("connection is closed")
-        op = _OP_TEXT
+        op = ws.OP_TEXT
         fill = 0  # payload bytes waiting in buf[ws.TX_HEAD:]
         try:
             for piece in pieces:
@@ -34,7 +29,7 @@ async def send(sock, pieces):
                 while done < n:
                     if fill == ws.TX_CHUNK:  # full, and more is coming: not the last frame
                         await sock.write_frame(op, fill, False)
-                        op = _OP_CONT
+                        op = ws.OP_CONT
                         fill = 0
                     k = min(n - done, ws.TX_CHUNK - fill)
                     buf[ws.TX_HEAD + fill:ws.TX_HEAD + fill + k] = mv[done:done + k]
@@ -44,10 +39,10 @@ async def send(sock, pieces):
         except ws.WebSocketError:
             raise
         except asyncio.CancelledError:
-            if op == _OP_CONT:  # fragments are out: the message can never be finished
+            if op == ws.OP_CONT:  # fragments are out: the message can never be finished
                 await sock.shutdown()
             raise
         except Exception as e:  # the pieces failed
-            if op == _OP_CONT:
+            if op == ws.OP_CONT:
                 await cache.use("core.ws.closing").abandoned(sock, e)  # raises
             raise

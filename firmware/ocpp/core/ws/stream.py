@@ -15,10 +15,8 @@ called again: the socket is in the middle of it until then.
 """
 from micropython import const
 
-from ocpp.core import cache
+from ocpp.core import cache, ws
 
-_OP_CONT = const(0x0)
-_OP_CLOSE = const(0x8)
 _CHUNK = const(256)  # bytes read at a time, into the socket's own RX buffer
 
 
@@ -40,10 +38,10 @@ class MessageStream:
                 sock.mid_frame = False
                 return 0
             fin, op, n = await sock.read_frame_header()
-            if op >= _OP_CLOSE:
+            if op >= ws.OP_CLOSE:
                 if not await sock.control(op, n):
                     raise EOFError("the connection closed in the middle of a message")
-            elif op != _OP_CONT:
+            elif op != ws.OP_CONT:
                 await cache.use("core.ws.closing").nested(sock)  # raises
             else:
                 self._left, self._fin = n, fin
