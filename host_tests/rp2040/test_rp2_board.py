@@ -208,6 +208,40 @@ def test_rcd_trip_opens_the_contactor_at_once(chip):
     assert chip.gpio(PINS["contactor"]) == 0
 
 
+def test_cable_lock_motor_pulse_and_its_end_switch(rig):
+    chip = rig.chip
+    chip.watch(PINS["lock_a"], PINS["lock_b"])
+    # the end switch never moves (a jammed actuator): one 300 ms pulse, then False
+    assert rig.call("b.lock(True)", ms=3000) is False
+    edges = chip.edges()
+    ups = [t for t, pin, level in edges if pin == PINS["lock_a"] and level == 1]
+    downs = [t for t, pin, level in edges if pin == PINS["lock_a"] and level == 0]
+    assert len(ups) == 1 and len(downs) == 1, edges
+    assert 299 <= (downs[0] - ups[0]) / 1000 <= 310, edges  # lock_pulse_ms, default 300
+    assert not [e for e in edges if e[1] == PINS["lock_b"]]  # the other half stays off
+    chip.drive(PINS["lock_fb"], 1)  # the end switch now says locked: nothing to drive
+    assert rig.call("b.lock(True)") is True and chip.edges() == []
+
+
+def ntc_volts(celsius, r_fixed=10000, r25=10000, beta=3950):
+    """The NTC divider's output (the thermistor in the low leg, docs/hardware.md) at celsius."""
+    import math
+
+    r = r25 * math.exp(beta * (1 / (celsius + 273.15) - 1 / 298.15))
+    return 3.3 * r / (r_fixed + r)
+
+
+def test_enclosure_temperature_through_the_adc_stops_a_session_when_too_hot(chip):
+    rig = Rig(chip, SESSION)
+    chip.adc(1, ntc_volts(25))  # GP27 = ADC1: the NTC
+    assert abs(rig.call("b.temperature_c()") - 25) < 0.5
+    charging(rig)
+    chip.adc(1, ntc_volts(80))  # above the stop temperature (71 C)
+    rig.until("'overtemp' in e.faults", 3000)
+    assert not rig.call("e.relay_closed") and chip.gpio(PINS["contactor"]) == 0
+    assert abs(rig.call("b.temperature_c()") - 80) < 1
+
+
 @pytest.mark.parametrize("imp_per_kwh,count,width_us", [(1000, 40, 30000), (10000, 400, 5000)])
 def test_s0_pulses_at_22_kw_none_lost(chip, imp_per_kwh, count, width_us):
     settings = {"hardware": dict(SESSION["hardware"], meter_imp_per_kwh=imp_per_kwh)}
