@@ -216,8 +216,7 @@ def test_the_validation_texts_are_numbered_once_and_in_their_order():
     words = eval(re.search(r"^_TEXTS = (\(.*?\))$", text, re.M | re.S).group(1)).split("|")
     meant = {"_C_FORMATION": "FormationViolation", "_W_OBJECT": "object",
              "_W_STRING": "string", "_W_INTEGER": "integer", "_W_NUMBER": "number",
-             "_W_BOOLEAN": "boolean", "_W_ARRAY": "array", "_W_NULL": "null",
-             "_W_OTHER": "non-JSON value", "_W_PAYLOAD": "a JSON object",
+             "_W_BOOLEAN": "boolean", "_W_ARRAY": "array", "_W_PAYLOAD": "a JSON object",
              "_T_NAME_TYPE": "field name is not", "_T_UNKNOWN": "unknown field",
              "_T_CODE": "no validator", "_T_MISSING": "required field", "_T_FEWER": "fewer than",
              "_T_MORE": "more than %d items", "_T_EXPECTED": "expected %s",

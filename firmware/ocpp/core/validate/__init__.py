@@ -86,23 +86,21 @@ _W_INTEGER = const(6)
 _W_NUMBER = const(7)
 _W_BOOLEAN = const(8)
 _W_ARRAY = const(9)
-_W_NULL = const(10)
-_W_OTHER = const(11)
-_W_PAYLOAD = const(12)
-_T_NAME_TYPE = const(13)  # FormationViolation
-_T_UNKNOWN = const(14)
-_T_CODE = const(15)
-_T_MISSING = const(16)  # OccurenceConstraintViolation
-_T_FEWER = const(17)
-_T_MORE = const(18)
-_T_EXPECTED = const(19)  # TypeConstraintViolation
-_T_LONGER = const(20)
-_T_DATETIME = const(21)
-_T_ENUM = const(22)  # PropertyConstraintViolation
-_T_FINITE = const(23)
-_T_DECIMAL = const(24)
-_T_BELOW = const(25)
-_T_ABOVE = const(26)
+_W_PAYLOAD = const(10)
+_T_NAME_TYPE = const(11)  # FormationViolation
+_T_UNKNOWN = const(12)
+_T_CODE = const(13)
+_T_MISSING = const(14)  # OccurenceConstraintViolation
+_T_FEWER = const(15)
+_T_MORE = const(16)
+_T_EXPECTED = const(17)  # TypeConstraintViolation
+_T_LONGER = const(18)
+_T_DATETIME = const(19)
+_T_ENUM = const(20)  # PropertyConstraintViolation
+_T_FINITE = const(21)
+_T_DECIMAL = const(22)
+_T_BELOW = const(23)
+_T_ABOVE = const(24)
 
 # Floats the number checks compare against, never compute from (on most ports each float
 # allocates): the tolerances of the one-decimal test (absolute, its negative, relative to the
@@ -361,26 +359,5 @@ def _d2(b, i):
 # -- descriptions ---------------------------------------------------------------------------------
 def _fail(n, arg=None, path=""):
     # Only an invalid payload needs words: ocpp/core/validate/text.py is loaded for it (validate()
-    # drops it again). "expected X, got Y" goes as the two words' numbers.
-    if n == _T_EXPECTED:
-        arg = (arg[0], _json_word(arg[1]))
+    # drops it again).
     return cache.use("core.validate.text").fail(n, arg, path)
-
-
-def _json_word(v):
-    # the number of the word naming v's JSON type
-    if v is None:
-        return _W_NULL
-    if isinstance(v, bool):
-        return _W_BOOLEAN
-    if isinstance(v, int):
-        return _W_INTEGER
-    if isinstance(v, float):
-        return _W_NUMBER
-    if isinstance(v, str):
-        return _W_STRING
-    if isinstance(v, list):
-        return _W_ARRAY
-    if isinstance(v, dict):
-        return _W_OBJECT
-    return _W_OTHER

@@ -14,7 +14,7 @@ _NAME_SHOWN = const(40)  # a peer's string (field name, enum value) is cut to th
 # tells its code (validate()).
 _TEXTS = ("FormationViolation|OccurenceConstraintViolation|TypeConstraintViolation|"
           "PropertyConstraintViolation|"
-          "object|string|integer|number|boolean|array|null|non-JSON value|a JSON object|"
+          "object|string|integer|number|boolean|array|a JSON object|"
           # FormationViolation
           "field name is not a string|unknown field|no validator for type code %d|"
           # OccurenceConstraintViolation
@@ -28,16 +28,35 @@ _TEXTS = ("FormationViolation|OccurenceConstraintViolation|TypeConstraintViolati
 
 def fail(n, arg=None, path=""):
     """The error (n, path + ": " + text number `n` of _TEXTS % arg): a peer's string in `arg`
-    or at the end of `path` is cut short; a tuple `arg` is of word numbers (expected X, got Y).
-    """
+    or at the end of `path` is cut short; a tuple `arg` is (the expected word's number, the
+    value found), for "expected X, got Y"."""
     if len(path) > _NAME_SHOWN + 1:
         path = path[:_NAME_SHOWN + 1] + "..."
     if isinstance(arg, str) and len(arg) > _NAME_SHOWN:
         arg = arg[:_NAME_SHOWN] + "..."
     elif isinstance(arg, tuple):
-        arg = (word(arg[0]), word(arg[1]))
+        arg = (word(arg[0]), _json_type(arg[1]))
     text = word(n)
     return (n, path + ": " + (text if arg is None else text % arg))
+
+
+def _json_type(v):
+    """The JSON type of a decoded value, in words."""
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, int):
+        return "integer"
+    if isinstance(v, float):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, list):
+        return "array"
+    if isinstance(v, dict):
+        return "object"
+    return "non-JSON value"
 
 
 def word(n):

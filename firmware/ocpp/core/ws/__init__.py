@@ -47,25 +47,28 @@ from micropython import const
 
 from ocpp.core import cache
 
-# RFC 6455 section 5.2 opcodes, for the on-demand parts too (pieces, closing): defined here only
-OP_CONT = _OP_CONT = const(0x0)
-OP_TEXT = _OP_TEXT = const(0x1)
-OP_BINARY = _OP_BINARY = const(0x2)
-OP_CLOSE = _OP_CLOSE = const(0x8)
-OP_PING = _OP_PING = const(0x9)
-OP_PONG = _OP_PONG = const(0xA)
+# RFC 6455 section 5.2 opcodes, for the on-demand parts too (pieces, closing, stream): defined
+# here only. A public const is inlined here like a private one and kept as a global for them
+# (a chained `X = _X = const()` would be neither: the compiler takes only `name = const()`).
+OP_CONT = const(0x0)
+OP_TEXT = const(0x1)
+OP_BINARY = const(0x2)
+OP_CLOSE = const(0x8)
+OP_PING = const(0x9)
+OP_PONG = const(0xA)
 
-TX_CHUNK = _TX_CHUNK = const(512)  # payload bytes masked and written at a time
-TX_HEAD = _TX_HEAD = const(14)  # the longest client frame header; the first payload byte follows
+TX_CHUNK = const(512)  # payload bytes masked and written at a time
+TX_HEAD = const(14)  # the longest client frame header; the first payload byte follows
 _RX_MIN = const(512)  # initial RX buffer; also the scratch space a refused message is read into
 _MAX_CONTROL = const(125)
-STREAM_OVER = _STREAM_OVER = const(2048)  # a longer text message may be read as a stream
+STREAM_OVER = const(2048)  # a longer text message may be read as a stream
 _HEAD = const(64)  # its first bytes, which decide
 
 # WebSocket.state (public names too: the package's other modules read them as ws.OPEN ...)
-OPEN = _OPEN = const(0)
-CLOSING = _CLOSING = const(1)  # our close frame is out (or going out); waiting for the server's
-CLOSED = _CLOSED = const(2)
+OPEN = const(0)
+CLOSING = const(1)  # our close frame is out (or going out); waiting for the server's
+CLOSED = const(2)
+
 
 class WebSocketError(Exception):
     """The connection failed (I/O error, protocol violation, refused handshake); it is closed."""
@@ -143,8 +146,8 @@ class WebSocket:
         self.close_code = None
         self.close_reason = ""
         self._stream = stream
-        self.state = _OPEN
-        self.tx = bytearray(_TX_HEAD + _TX_CHUNK)
+        self.state = OPEN
+        self.tx = bytearray(TX_HEAD + TX_CHUNK)
         self.rx = bytearray(_RX_MIN)
         self._ctl = bytearray(_MAX_CONTROL)
         self.hdr = bytearray(10)  # 2 bytes + up to 8 bytes of extended length
@@ -156,7 +159,7 @@ class WebSocket:
 
     @property
     def closed(self):
-        return self.state != _OPEN
+        return self.state != OPEN
 
     # -- receiving ------------------------------------------------------------------------------
     async def recv(self):
@@ -167,18 +170,18 @@ class WebSocket:
         None). Raises MessageTooBig for a text message over max_size or a binary message
         (discarded, the connection stays usable) and WebSocketError if the connection fails
         (protocol violation: closed with 1002, invalid UTF-8: 1007, I/O error, EOF)."""
-        while self.state != _CLOSED:
+        while self.state != CLOSED:
             if self.reading:
                 raise WebSocketError("recv() is already running in another task")
             self.reading = True
             try:
                 text = await self.read_message()
             except MessageTooBig:
-                if self.state == _OPEN:
+                if self.state == OPEN:
                     raise
                 continue
             except (OSError, EOFError) as e:
-                if self.state == _CLOSED:  # close() shut the socket under us: not an error
+                if self.state == CLOSED:  # close() shut the socket under us: not an error
                     return None
                 await cache.use("core.ws.closing").lost(self, e)  # raises WebSocketError
             except asyncio.CancelledError:
@@ -187,7 +190,7 @@ class WebSocket:
                 raise
             finally:
                 self.reading = False
-            if text is not None and self.state == _OPEN:
+            if text is not None and self.state == OPEN:
                 return text
             # a binary message, or data after our close frame: dropped; read on
         return None
@@ -203,19 +206,19 @@ class WebSocket:
         refuse = None  # ocpp/core/ws/discard.py, held while a message is being dropped
         while True:
             fin, op, n = await self.read_frame_header()
-            if op >= _OP_CLOSE:
+            if op >= OP_CLOSE:
                 if not await self.control(op, n):
                     return None
                 continue
-            if op == _OP_CONT:
+            if op == OP_CONT:
                 if kind < 0:
                     await cache.use("core.ws.closing").orphan(self)  # raises
             elif kind >= 0:
                 await cache.use("core.ws.closing").nested(self)  # raises
             else:
                 kind = op
-                keep = op == _OP_TEXT and self.state == _OPEN
-                if keep and self.streams is not None and (n > _STREAM_OVER or not fin):
+                keep = op == OP_TEXT and self.state == OPEN
+                if keep and self.streams is not None and (n > STREAM_OVER or not fin):
                     k = min(n, _HEAD)
                     head = memoryview(self.rx)[:k]
                     await self.read_into(head)
@@ -243,7 +246,7 @@ class WebSocket:
         if too_big:
             raise refuse.too_big(self, size)
         if not keep:
-            if kind == _OP_BINARY and self.state == _OPEN:
+            if kind == OP_BINARY and self.state == OPEN:
                 raise refuse.too_big(self, size, True)
             return None
         try:
@@ -262,8 +265,8 @@ class WebSocket:
         n = h[1] & 0x7F
         # reserved bits (no extension negotiated), a masked server frame, an unknown opcode, a
         # control frame fragmented or over 125 bytes: all close the connection with 1002
-        if h[0] & 0x70 or h[1] & 0x80 or (op > _OP_BINARY and (
-                op < _OP_CLOSE or op > _OP_PONG or not h[0] & 0x80 or n > _MAX_CONTROL)):
+        if h[0] & 0x70 or h[1] & 0x80 or (op > OP_BINARY and (
+                op < OP_CLOSE or op > OP_PONG or not h[0] & 0x80 or n > _MAX_CONTROL)):
             await cache.use("core.ws.closing").bad_header(self)  # raises
         if n == 126:
             await self.read_into(hv[2:4])
@@ -313,11 +316,11 @@ class WebSocket:
         payload = memoryview(self._ctl)[:n]
         if n:
             await self.read_into(payload)
-        if op == _OP_PING:
-            if self.state == _OPEN:
-                await self.send_frame(_OP_PONG, payload)
+        if op == OP_PING:
+            if self.state == OPEN:
+                await self.send_frame(OP_PONG, payload)
             return True
-        if op == _OP_PONG:
+        if op == OP_PONG:
             return True
         await cache.use("core.ws.closing").closed_by_peer(self, payload)  # answers, shuts down
         return False
@@ -325,17 +328,17 @@ class WebSocket:
     # -- sending --------------------------------------------------------------------------------
     async def send(self, text):
         """Send one text message (a str, or bytes holding UTF-8). Safe from several tasks."""
-        if self.state != _OPEN:
+        if self.state != OPEN:
             raise WebSocketError("connection is closed")
-        await self.send_frame(_OP_TEXT, text)
+        await self.send_frame(OP_TEXT, text)
 
     async def ping(self, data=b""):
         """Send a ping (at most 125 bytes of data); the answer only updates last_rx_ms."""
         if len(data) > _MAX_CONTROL:
             raise ValueError("ping data over 125 bytes")
-        if self.state != _OPEN:
+        if self.state != OPEN:
             raise WebSocketError("connection is closed")
-        await self.send_frame(_OP_PING, data)
+        await self.send_frame(OP_PING, data)
 
     async def send_pieces(self, pieces):
         """Send one text message: the pieces (str or UTF-8 bytes, from any iterable) joined,
@@ -349,12 +352,12 @@ class WebSocket:
             cache.done("core.ws.pieces")
 
     async def write_frame(self, op, n, fin):
-        """Write the n payload bytes waiting at _tx[_TX_HEAD:] as one frame (lock held)."""
+        """Write the n payload bytes waiting at _tx[TX_HEAD:] as one frame (lock held)."""
         buf = self.tx
         start, key = _put_header(buf, op | 0x80 if fin else op, n)
-        _mask(buf, _TX_HEAD, n, key, 0)
+        _mask(buf, TX_HEAD, n, key, 0)
         try:
-            self._stream.write(memoryview(buf)[start:_TX_HEAD + n])
+            self._stream.write(memoryview(buf)[start:TX_HEAD + n])
             await self._stream.drain()
         except OSError as e:
             await cache.use("core.ws.closing").send_failed(self, e)  # raises
@@ -363,15 +366,15 @@ class WebSocket:
             raise
 
     async def send_frame(self, op, data):
-        """One masked frame. The payload goes through the TX buffer _TX_CHUNK bytes at a time."""
+        """One masked frame. The payload goes through the TX buffer TX_CHUNK bytes at a time."""
         mv = memoryview(data)  # a str yields its UTF-8 bytes: no encoded copy
         n = len(mv)
         async with self.lock:
-            if self.state == _CLOSED or (op != _OP_CLOSE and self.state != _OPEN):
+            if self.state == CLOSED or (op != OP_CLOSE and self.state != OPEN):
                 raise WebSocketError("connection is closed")
             buf = self.tx
             start, key = _put_header(buf, 0x80 | op, n)
-            pos = _TX_HEAD
+            pos = TX_HEAD
             out = memoryview(buf)
             done = 0
             started = False
@@ -412,9 +415,9 @@ class WebSocket:
         await self.shutdown()
 
     async def shutdown(self):
-        if self.state == _CLOSED:
+        if self.state == CLOSED:
             return
-        self.state = _CLOSED
+        self.state = CLOSED
         self.peer_closed.set()
         try:
             await self._stream.wait_closed()  # closes the socket; does not yield
@@ -423,16 +426,16 @@ class WebSocket:
 
 
 def _put_header(buf, b0, n):
-    """Write a client frame header for an n-byte payload so that it ends at buf[_TX_HEAD], where
+    """Write a client frame header for an n-byte payload so that it ends at buf[TX_HEAD], where
     the payload starts; -> (offset of the header's first byte, the 4-byte masking key).
     b0: FIN bit | opcode."""
     key = os.urandom(4)  # section 10.3: unpredictable per frame
-    buf[_TX_HEAD - 4:_TX_HEAD] = key
+    buf[TX_HEAD - 4:TX_HEAD] = key
     if n < 126:
-        start = _TX_HEAD - 6
+        start = TX_HEAD - 6
         buf[start + 1] = 0x80 | n
     elif n < 0x10000:
-        start = _TX_HEAD - 8
+        start = TX_HEAD - 8
         buf[start + 1] = 0x80 | 126
         buf[start + 2] = n >> 8
         buf[start + 3] = n & 0xFF
