@@ -12,7 +12,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "host_tests"))
 sys.path.insert(0, os.path.join(ROOT, "host_tests", "rp2040"))
 
-# On the chip: each figure as "fig <name> <min us> <median us> <max us> <n>".
+# On the chip, after N = repetitions and rp2rig.SCHEDULE_SRC: each figure as
+# "fig <name> <min us> <median us> <max us> <n>".
 _TIMINGS = r"""
 import gc, json, sys, time
 __import__("ocpp.core.ws.mask")  # the package keeps only the function; its module, here
@@ -37,7 +38,7 @@ fig("ws_mask_16k_" + ("viper" if mask is not _m.mask_py else "python"),
     lambda: mask(buf, 0, len(buf), key, 0), N)
 fig("ws_mask_16k_python", lambda: _m.mask_py(buf, 0, len(buf), key, 0), 1)
 
-exec(SCHEDULE_SRC)
+# groups, T0: SCHEDULE_SRC, run before this
 fig("composite_schedule_24h", lambda: schedule.composite(groups, T0, 86400, T0, 230, 3, 32), N)
 # what a period boundary costs the control side: the limit in force and the next change
 fig("schedule_limit_at", lambda: (schedule.limit_at(groups, T0 + 5000, T0, 230, 3, 32),
@@ -62,7 +63,7 @@ def rp2_figures(quick, out):
     if why:
         out("  skipped: " + why)
         return {"skipped": why}, []
-    from rp2rig import PINS, SCHEDULE_SRC, Rig
+    from rp2rig import SCHEDULE_SRC, Rig
 
     n = 5 if quick else 21
     chip = rp2emu.Rp2Emulator.start()
@@ -71,26 +72,17 @@ def rp2_figures(quick, out):
         figures = {"image": os.path.relpath(rp2emu.IMAGE, ROOT)}
         # the contactor: EV leaves C -> the coil's GPIO low, from the emulator's clock
         opens = []
-        chip.watch(PINS["contactor"])
-        rig.ev("B")
-        rig.until("e.state == 'B'")
-        rig.call("!e.offer(16); e.allow(True)")
         for _ in range(3 if quick else 8):
-            rig.ev("C")
-            rig.until("e.relay_closed", 3000)
+            rig.charge()
             chip.run(ms=37)  # a different phase of the 10 ms control step each time
-            chip.edges()
-            t0 = chip.t_us
-            rig.ev("B")
-            chip.run(ms=150)
-            opened = [t for t, _, level in chip.edges() if level == 0]
-            if opened:
-                opens.append((opened[0] - t0) / 1000)
+            us = rig.open_after(lambda: rig.ev("B"))
+            if us is not None:
+                opens.append(us / 1000)
             rig.until("e.state == 'B'")
         opens.sort()
         figures["contactor_open_ms"] = {"min": opens[0], "median": opens[len(opens) // 2],
                                         "max": opens[-1], "n": len(opens)}
-        src = _TIMINGS.replace("N)", "%d)" % n).replace("exec(SCHEDULE_SRC)", SCHEDULE_SRC)
+        src = "N = %d\n%s%s" % (n, SCHEDULE_SRC, _TIMINGS)
         # the rig's namespace has b and e; run the timing code in it, line protocol aside
         rig.call("!exec(%r, globals())" % src, ms=600000)
         for line in chip.output.splitlines():

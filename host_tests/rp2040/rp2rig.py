@@ -100,3 +100,23 @@ class Rig:
                                      % (src, ms, self.chip.output[-1500:]))
             self.chip.run(ms=step_ms)
         return (self.chip.t_us - t0) / 1000
+
+    def charge(self, amps=16):
+        """EV plugged, authorised, charging: the contactor closed."""
+        self.ev("B")
+        self.until("e.state == 'B'")
+        self.call("!e.offer(%d); e.allow(True)" % amps)
+        self.ev("C")
+        self.until("e.relay_closed", 3000)
+        assert self.chip.gpio(PINS["contactor"]) == 1
+
+    def open_after(self, change, ms=150):
+        """Do ``change()`` (something to the world) and let ``ms`` of emulated time pass: how
+        long after the change the contactor's GPIO fell (us, the emulator's clock), or None."""
+        chip = self.chip
+        chip.watch(PINS["contactor"])
+        t0 = chip.t_us
+        change()
+        chip.run(ms=ms)
+        fell = [t for t, pin, level in chip.edges() if pin == PINS["contactor"] and level == 0]
+        return fell[0] - t0 if fell else None

@@ -41,17 +41,8 @@ def pilot_counts(state, sign):
     """read_u16 counts of the pilot's high (sign 1) or low (-1) level with the EV in state."""
     return pilot_world.counts(pilot_world.cp_volts(sign * pilot_world.V_DRIVE, state))
 
+
 SESSION = {"hardware": {"max_current_a": 32, "phases": 3}}
-
-
-def charging(rig, amps=16):
-    """EV plugged, authorised, charging: the contactor closed."""
-    rig.ev("B")
-    rig.until("e.state == 'B'")
-    rig.call("!e.offer(%d); e.allow(True)" % amps)
-    rig.ev("C")
-    rig.until("e.relay_closed", 3000)
-    assert rig.chip.gpio(PINS["contactor"]) == 1
 
 
 def test_image_is_the_supported_release_with_the_agent_frozen(chip):
@@ -147,16 +138,12 @@ def test_contactor_closes_only_in_c_and_opens_within_100_ms_when_the_ev_leaves_c
     rig.call("!e.offer(16); e.allow(True)")
     chip.run(ms=500)
     assert chip.gpio(PINS["contactor"]) == 0  # B: offered, but no closing
-    charging(rig)
+    rig.charge()
     assert rig.call("e.faults") == []
-    chip.watch(PINS["contactor"])
     for leave_to in ("B", "A"):
-        t0 = chip.t_us
-        rig.ev(leave_to)
-        chip.run(ms=150)
-        opened = [t for t, pin, level in chip.edges() if level == 0]
-        assert opened, "the contactor did not open"
-        latency_ms = (opened[0] - t0) / 1000
+        us = rig.open_after(lambda: rig.ev(leave_to))
+        assert us is not None, "the contactor did not open"
+        latency_ms = us / 1000
         assert latency_ms <= 100, latency_ms
         print("EV C -> %s: contactor open after %.1f ms" % (leave_to, latency_ms))
         if leave_to == "B":
@@ -169,16 +156,12 @@ def test_a_day_s_composite_schedule_being_worked_out_does_not_hold_up_the_contac
     # GetCompositeSchedule's work (ocpp/model/profiles.py) as the agent does it: a moment at a
     # time, yielding to the event loop in between; meanwhile the EV leaves C
     rig = Rig(chip, SESSION)
-    charging(rig)
+    rig.charge()
     rig.call("!exec(%r)" % (SCHEDULE_SRC + WORKER_SRC))
-    chip.watch(PINS["contactor"])
     rig.call("!asyncio.create_task(work())")
     chip.run(ms=20)
-    t0 = chip.t_us
-    rig.ev("B")
-    chip.run(ms=150)
-    opened = [t for t, pin, level in chip.edges() if level == 0]
-    assert opened and (opened[0] - t0) / 1000 <= 100, opened
+    us = rig.open_after(lambda: rig.ev("B"))
+    assert us is not None and us / 1000 <= 100, us
     rig.until("len(done) == 1", 2000)  # the schedule was still worked out, in full
     assert rig.call("len(done[0])") > 40  # periods where the limit changes
 
@@ -195,15 +178,11 @@ async def work():
 
 def test_rcd_trip_opens_the_contactor_at_once(chip):
     rig = Rig(chip, SESSION)
-    charging(rig)
+    rig.charge()
     chip.mirror(PINS["rcd_test"], None)
-    chip.watch(PINS["contactor"])
-    t0 = chip.t_us
-    chip.drive(PINS["rcd"], 1)  # the RCM module trips
-    chip.run(ms=5)
-    opened = [t for t, pin, level in chip.edges() if level == 0]
-    assert opened and (opened[0] - t0) < 1000, opened  # in the pin's IRQ: well under 1 ms
-    print("RCD trip -> contactor open after %.0f us" % (opened[0] - t0))
+    us = rig.open_after(lambda: chip.drive(PINS["rcd"], 1), ms=5)  # the RCM module trips
+    assert us is not None and us < 1000, us  # in the pin's IRQ: well under 1 ms
+    print("RCD trip -> contactor open after %.0f us" % us)
     rig.until("'rcd' in e.faults")
     assert chip.gpio(PINS["contactor"]) == 0
 
@@ -235,7 +214,7 @@ def test_enclosure_temperature_through_the_adc_stops_a_session_when_too_hot(chip
     rig = Rig(chip, SESSION)
     chip.adc(1, ntc_volts(25))  # GP27 = ADC1: the NTC
     assert abs(rig.call("b.temperature_c()") - 25) < 0.5
-    charging(rig)
+    rig.charge()
     chip.adc(1, ntc_volts(80))  # above the stop temperature (71 C)
     rig.until("'overtemp' in e.faults", 3000)
     assert not rig.call("e.relay_closed") and chip.gpio(PINS["contactor"]) == 0
@@ -246,7 +225,7 @@ def test_enclosure_temperature_through_the_adc_stops_a_session_when_too_hot(chip
 def test_s0_pulses_at_22_kw_none_lost(chip, imp_per_kwh, count, width_us):
     settings = {"hardware": dict(SESSION["hardware"], meter_imp_per_kwh=imp_per_kwh)}
     rig = Rig(chip, settings)
-    charging(rig, 32)
+    rig.charge(32)
     power_w = 22000
     period_us = round(3.6e12 / (imp_per_kwh * power_w))  # 163.6 ms / 16.4 ms
     before = rig.call("b.meter_pulses()[0]")

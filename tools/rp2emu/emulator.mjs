@@ -221,22 +221,19 @@ function pinLevel(pin) {
 }
 
 function pulses({ pin, count, period_us, width_us, level = 1 }) {
-  let left = count;
-  const gpio = () => mcu.gpio[pin];
+  const idle = level ? 0 : 1;
   const start = mcu;
+  let left = count;
   const pulse = () => {
     if (mcu !== start || left <= 0) return; // a reset ends the train
     left--;
-    gpio().setInputValue(!!level);
+    drive(pin, level);
     mcu.clock.createAlarm(() => {
-      if (mcu !== start) return;
-      gpio().setInputValue(!level);
-      drives.set(pin, level ? 0 : 1);
+      if (mcu === start) drive(pin, idle);
     }).schedule(width_us * 1000);
     if (left > 0) mcu.clock.createAlarm(pulse).schedule(period_us * 1000);
   };
-  drives.set(pin, level ? 0 : 1);
-  gpio().setInputValue(!level);
+  drive(pin, idle);
   pulse();
 }
 
